@@ -1,0 +1,54 @@
+package io.dbtoperator.plan;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The part of one dbt manifest node (model, seed, snapshot or test) that planning needs.
+ *
+ * @param buildConfig build-relevant config keys (materialized, schema, alias, database, unique_key,
+ *     incremental_strategy, enabled) mapped to their value rendered as compact JSON; absent keys are
+ *     left out
+ * @param attachedNode for generic tests, the node the test is attached to, else null
+ */
+public record ManifestNode(
+    String uniqueId,
+    String resourceType,
+    String packageName,
+    String name,
+    String database,
+    String schema,
+    String alias,
+    String materialized,
+    String checksum,
+    String originalFilePath,
+    List<String> dependsOnNodes,
+    List<String> dependsOnMacros,
+    Map<String, String> buildConfig,
+    String attachedNode) {
+
+  public boolean isModel() {
+    return "model".equals(resourceType);
+  }
+
+  public boolean isSeed() {
+    return "seed".equals(resourceType);
+  }
+
+  public boolean isSnapshot() {
+    return "snapshot".equals(resourceType);
+  }
+
+  public boolean isTest() {
+    return "test".equals(resourceType);
+  }
+
+  public boolean isEphemeral() {
+    return isModel() && "ephemeral".equals(materialized);
+  }
+
+  /** Models, seeds and snapshots that exist as relations in the warehouse. */
+  public boolean isRelation() {
+    return (isModel() && !isEphemeral()) || isSeed() || isSnapshot();
+  }
+}

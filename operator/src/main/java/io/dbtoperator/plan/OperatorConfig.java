@@ -1,0 +1,21 @@
+package io.dbtoperator.plan;
+
+import io.dbtoperator.api.ViewChangePolicy;
+import java.util.Map;
+
+/**
+ * Project-wide operator settings.
+ *
+ * @param refreshOverride when not null, replaces every schema's own refresh policy
+ * @param defaults refresh policy of schemas that set none
+ * @param schemas explicit settings by schema name (matched case-insensitively)
+ */
+public record OperatorConfig(
+    ViewChangePolicy viewChangePolicy,
+    RefreshPolicy refreshOverride,
+    RefreshPolicy defaults,
+    Map<String, SchemaPolicy> schemas) {
+
+  public static final OperatorConfig EMPTY =
+      new OperatorConfig(ViewChangePolicy.DeployDependents, null, RefreshPolicy.NEVER, Map.of());
+}
