@@ -7,8 +7,8 @@ import java.util.Map;
  * The part of one dbt manifest node (model, seed, snapshot or test) that planning needs.
  *
  * @param buildConfig build-relevant config keys (materialized, schema, alias, database, unique_key,
- *     incremental_strategy, enabled) mapped to their value rendered as compact JSON; absent keys are
- *     left out
+ *     incremental_strategy, enabled) mapped to their value rendered as compact JSON; absent keys
+ *     are left out
  * @param attachedNode for generic tests, the node the test is attached to, else null
  */
 public record ManifestNode(

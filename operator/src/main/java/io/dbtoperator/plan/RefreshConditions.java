@@ -14,8 +14,8 @@ import java.util.Set;
  * @param windowEnd end of the window, exclusive; a window may wrap past midnight
  * @param timeZone zone for days and windows; UTC when null
  * @param minInterval minimum time since the schema's last refresh
- * @param upstreamRefreshedSince every upstream schema must have completed a refresh since this
- *     time of day today (in timeZone), or be refreshed earlier in the same tick
+ * @param upstreamRefreshedSince every upstream schema must have completed a refresh since this time
+ *     of day today (in timeZone), or be refreshed earlier in the same tick
  */
 public record RefreshConditions(
     Set<DayOfWeek> daysOfWeek,
