@@ -32,7 +32,9 @@ public interface Cadence {
       throw new PlanException(field + ": must not be empty");
     }
     String text = expression.trim();
-    if (text.toUpperCase(Locale.ROOT).startsWith("P")) {
+    // A signed duration ("-PT1H") is still meant as a duration, so it gets the duration error.
+    String unsigned = text.startsWith("-") || text.startsWith("+") ? text.substring(1) : text;
+    if (unsigned.toUpperCase(Locale.ROOT).startsWith("P")) {
       Duration duration;
       try {
         duration = Duration.parse(text);

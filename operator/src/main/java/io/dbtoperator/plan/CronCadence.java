@@ -38,8 +38,11 @@ public final class CronCadence implements Cadence {
       return new CronCadence(
           expression, zone, ExecutionTime.forCron(UNIX_CRON.parse(expression).validate()));
     } catch (IllegalArgumentException e) {
+      // cron-utils prefixes every message with this; the PlanException already says as much.
+      String detail =
+          String.valueOf(e.getMessage()).replace("Failed to parse cron expression. ", "");
       throw new PlanException(
-          field + ": \"" + expression + "\" is not a valid cron expression: " + e.getMessage());
+          field + ": \"" + expression + "\" is not a valid cron expression: " + detail, e);
     }
   }
 

@@ -18,4 +18,23 @@ public record OperatorConfig(
 
   public static final OperatorConfig EMPTY =
       new OperatorConfig(ViewChangePolicy.DeployDependents, null, RefreshPolicy.NEVER, Map.of());
+
+  /**
+   * The refresh policy in force for {@code schema}: a project-level override wins over the schema's
+   * own policy, which wins over the defaults.
+   */
+  public RefreshPolicy effectiveRefresh(String schema) {
+    if (refreshOverride != null) {
+      return refreshOverride;
+    }
+    if (schemas != null && schema != null) {
+      for (Map.Entry<String, SchemaPolicy> entry : schemas.entrySet()) {
+        SchemaPolicy policy = entry.getValue();
+        if (entry.getKey().equalsIgnoreCase(schema) && policy != null && policy.refresh() != null) {
+          return policy.refresh();
+        }
+      }
+    }
+    return defaults == null ? RefreshPolicy.NEVER : defaults;
+  }
 }

@@ -1,5 +1,6 @@
 package io.dbtoperator.plan;
 
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -27,4 +28,27 @@ public record RefreshConditions(
 
   public static final RefreshConditions NONE =
       new RefreshConditions(Set.of(), null, null, null, null, null);
+
+  static final ZoneId UTC = ZoneId.of("UTC");
+
+  /** The zone days and windows are evaluated in. */
+  public ZoneId zoneOrUtc() {
+    return timeZone == null ? UTC : timeZone;
+  }
+
+  /**
+   * Parses a time zone id from a spec; UTC when absent.
+   *
+   * @param field the spec path named in errors, e.g. "spec.refresh.timeZone"
+   */
+  public static ZoneId zone(String id, String field) {
+    if (id == null || id.isBlank()) {
+      return UTC;
+    }
+    try {
+      return ZoneId.of(id.trim());
+    } catch (DateTimeException e) {
+      throw new PlanException(field + ": unknown time zone \"" + id.trim() + "\"");
+    }
+  }
 }
