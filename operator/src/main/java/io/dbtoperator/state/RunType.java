@@ -1,0 +1,7 @@
+package io.dbtoperator.state;
+
+/** What started a run. */
+public enum RunType {
+  MANUAL,
+  SCHEDULED
+}
