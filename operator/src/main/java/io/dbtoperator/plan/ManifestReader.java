@@ -1,0 +1,420 @@
+package io.dbtoperator.plan;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the parts of a dbt manifest.json that planning needs.
+ *
+ * <p>Manifests of big projects exceed 100 MB, mostly SQL text, docs and columns, so the file is
+ * streamed token by token and everything planning does not use is skipped without being
+ * materialized.
+ */
+public final class ManifestReader {
+  static final int OLDEST_SUPPORTED_VERSION = 4;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern VERSION_IN_URL = Pattern.compile("/v(\\d+)(?:\\.json)?/?$");
+  private static final Set<String> KEPT_RESOURCE_TYPES =
+      Set.of("model", "seed", "snapshot", "test");
+  private static final List<String> BUILD_CONFIG_KEYS =
+      List.of(
+          "materialized",
+          "schema",
+          "alias",
+          "database",
+          "unique_key",
+          "incremental_strategy",
+          "enabled");
+
+  private ManifestReader() {}
+
+  public static Manifest read(Path file) {
+    String source = file.toString();
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in, source);
+    } catch (NoSuchFileException e) {
+      throw new PlanException("manifest " + source + ": file not found");
+    } catch (IOException e) {
+      throw new PlanException("manifest " + source + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param source file name or description used in error messages
+   */
+  public static Manifest read(InputStream in, String source) {
+    try (JsonParser parser = MAPPER.createParser(in)) {
+      return new Reading(parser, source).manifest();
+    } catch (JsonProcessingException e) {
+      throw invalidJson(source, e);
+    } catch (IOException e) {
+      throw new PlanException("manifest " + source + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static PlanException invalidJson(String source, JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    String reason = e.getOriginalMessage();
+    int lineEnd = reason.indexOf('\n');
+    if (lineEnd >= 0) {
+      reason = reason.substring(0, lineEnd);
+    }
+    String position =
+        at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    return new PlanException("manifest " + source + ": invalid JSON" + position + ": " + reason, e);
+  }
+
+  /** State of one pass over a manifest. */
+  private static final class Reading {
+    private final JsonParser parser;
+    private final String source;
+    private final MessageDigest sha256;
+    private String schemaVersionUrl;
+    private String projectName;
+    private String adapterType;
+    private boolean sawNodes;
+    private final Map<String, ManifestNode> nodes = new LinkedHashMap<>();
+    private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
+
+    Reading(JsonParser parser, String source) {
+      this.parser = parser;
+      this.source = source;
+      try {
+        this.sha256 = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every Java runtime provides SHA-256", e);
+      }
+    }
+
+    Manifest manifest() throws IOException {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        throw new PlanException("manifest " + source + ": the file is empty");
+      }
+      if (first != JsonToken.START_OBJECT) {
+        throw notAManifest("the top level is not a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (key) {
+          case "metadata" -> readMetadata(value);
+          case "nodes" -> readNodes(value);
+          case "macros" -> readMacros(value);
+          default -> parser.skipChildren();
+        }
+      }
+      // json.load rejects content after the document; so do we, rather than ignore half a merge.
+      if (parser.nextToken() != null) {
+        JsonLocation at = parser.currentTokenLocation();
+        throw new PlanException(
+            "manifest "
+                + source
+                + ": invalid JSON at line "
+                + at.getLineNr()
+                + ", column "
+                + at.getColumnNr()
+                + ": unexpected content after the end of the document");
+      }
+      if (schemaVersionUrl == null) {
+        throw notAManifest("metadata.dbt_schema_version is missing");
+      }
+      if (!sawNodes) {
+        throw notAManifest("it has no \"nodes\" object");
+      }
+      String version = schemaVersion(schemaVersionUrl);
+      return new Manifest(
+          source,
+          version,
+          projectName != null ? projectName : mostCommonModelPackage(),
+          adapterType,
+          Collections.unmodifiableMap(nodes),
+          Collections.unmodifiableMap(macros));
+    }
+
+    private PlanException notAManifest(String why) {
+      return new PlanException("manifest " + source + ": not a dbt manifest: " + why);
+    }
+
+    private String schemaVersion(String url) {
+      Matcher matcher = VERSION_IN_URL.matcher(url);
+      if (!matcher.find()) {
+        throw new PlanException(
+            "manifest "
+                + source
+                + ": unrecognised metadata.dbt_schema_version \""
+                + url
+                + "\" (expected a URL ending in /vN.json)");
+      }
+      int number = Integer.parseInt(matcher.group(1));
+      if (number < OLDEST_SUPPORTED_VERSION) {
+        throw new PlanException(
+            "manifest "
+                + source
+                + ": manifest schema v"
+                + number
+                + " is not supported; dbt-operator needs v"
+                + OLDEST_SUPPORTED_VERSION
+                + " (dbt 1.0) or newer, re-run dbt compile with a recent dbt");
+      }
+      return "v" + number;
+    }
+
+    private String mostCommonModelPackage() {
+      Map<String, Integer> counts = new HashMap<>();
+      for (ManifestNode node : nodes.values()) {
+        if (node.isModel() && node.packageName() != null) {
+          counts.merge(node.packageName(), 1, Integer::sum);
+        }
+      }
+      String best = null;
+      int bestCount = 0;
+      for (Map.Entry<String, Integer> entry : counts.entrySet()) {
+        int count = entry.getValue();
+        if (count > bestCount || (count == bestCount && entry.getKey().compareTo(best) < 0)) {
+          best = entry.getKey();
+          bestCount = count;
+        }
+      }
+      return best;
+    }
+
+    private void readMetadata(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        parser.skipChildren();
+        return;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        parser.nextToken();
+        switch (key) {
+          case "dbt_schema_version" -> schemaVersionUrl = text();
+          case "project_name" -> projectName = text();
+          case "adapter_type" -> adapterType = text();
+          default -> parser.skipChildren();
+        }
+      }
+    }
+
+    private void readNodes(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        throw notAManifest("\"nodes\" is not an object");
+      }
+      sawNodes = true;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          parser.skipChildren();
+          continue;
+        }
+        ManifestNode node = readNode();
+        if (node.uniqueId() != null
+            && KEPT_RESOURCE_TYPES.contains(node.resourceType())
+            && !"false".equals(node.buildConfig().get("enabled"))) {
+          nodes.put(node.uniqueId(), node);
+        }
+      }
+    }
+
+    private ManifestNode readNode() throws IOException {
+      String uniqueId = null;
+      String resourceType = null;
+      String packageName = null;
+      String name = null;
+      String database = null;
+      String schema = null;
+      String alias = null;
+      String checksum = null;
+      String originalFilePath = null;
+      String attachedNode = null;
+      JsonNode config = null;
+      DependsOn dependsOn = DependsOn.NONE;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (key) {
+          case "unique_id" -> uniqueId = text();
+          case "resource_type" -> resourceType = text();
+          case "package_name" -> packageName = text();
+          case "name" -> name = text();
+          case "database" -> database = text();
+          case "schema" -> schema = text();
+          case "alias" -> alias = text();
+          case "original_file_path" -> originalFilePath = text();
+          case "attached_node" -> attachedNode = text();
+          case "checksum" -> checksum = checksum(value);
+          case "config" ->
+              config = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
+          case "depends_on" -> dependsOn = dependsOn(value);
+          default -> parser.skipChildren();
+        }
+      }
+      Map<String, String> buildConfig = buildConfig(config);
+      JsonNode materialized = config == null ? null : config.get("materialized");
+      return new ManifestNode(
+          uniqueId,
+          resourceType,
+          packageName,
+          name,
+          database,
+          schema,
+          alias,
+          materialized == null || !materialized.isTextual() ? null : materialized.asText(),
+          checksum,
+          originalFilePath,
+          dependsOn.nodes,
+          dependsOn.macros,
+          buildConfig,
+          attachedNode);
+    }
+
+    private static Map<String, String> buildConfig(JsonNode config) {
+      if (config == null) {
+        return Map.of();
+      }
+      Map<String, String> result = new LinkedHashMap<>();
+      for (String key : BUILD_CONFIG_KEYS) {
+        JsonNode value = config.get(key);
+        if (value != null) {
+          result.put(key, value.toString());
+        }
+      }
+      return Collections.unmodifiableMap(result);
+    }
+
+    /** dbt writes {"name": "sha256", "checksum": "..."}; a bare string is accepted as well. */
+    private String checksum(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        return text();
+      }
+      String checksum = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        parser.nextToken();
+        if (key.equals("checksum")) {
+          checksum = text();
+        } else {
+          parser.skipChildren();
+        }
+      }
+      return checksum;
+    }
+
+    private record DependsOn(List<String> nodes, List<String> macros) {
+      static final DependsOn NONE = new DependsOn(List.of(), List.of());
+    }
+
+    private DependsOn dependsOn(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        parser.skipChildren();
+        return DependsOn.NONE;
+      }
+      List<String> dependsOnNodes = List.of();
+      List<String> dependsOnMacros = List.of();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        JsonToken list = parser.nextToken();
+        switch (key) {
+          case "nodes" -> dependsOnNodes = strings(list);
+          case "macros" -> dependsOnMacros = strings(list);
+          default -> parser.skipChildren();
+        }
+      }
+      return new DependsOn(dependsOnNodes, dependsOnMacros);
+    }
+
+    private void readMacros(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        parser.skipChildren();
+        return;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          parser.skipChildren();
+          continue;
+        }
+        ManifestMacro macro = readMacro();
+        if (macro.uniqueId() != null) {
+          macros.put(macro.uniqueId(), macro);
+        }
+      }
+    }
+
+    private ManifestMacro readMacro() throws IOException {
+      String uniqueId = null;
+      String packageName = null;
+      String originalFilePath = null;
+      String sqlHash = null;
+      List<String> dependsOnMacros = List.of();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (key) {
+          case "unique_id" -> uniqueId = text();
+          case "package_name" -> packageName = text();
+          case "original_file_path" -> originalFilePath = text();
+          case "macro_sql" -> {
+            String sql = text();
+            sqlHash =
+                sql == null
+                    ? null
+                    : HexFormat.of().formatHex(sha256.digest(sql.getBytes(StandardCharsets.UTF_8)));
+          }
+          case "depends_on" -> dependsOnMacros = dependsOn(value).macros;
+          default -> parser.skipChildren();
+        }
+      }
+      return new ManifestMacro(uniqueId, packageName, originalFilePath, sqlHash, dependsOnMacros);
+    }
+
+    /** The current scalar as text; null for JSON null, and for objects or arrays (skipped). */
+    private String text() throws IOException {
+      JsonToken token = parser.currentToken();
+      if (token == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (token.isScalarValue()) {
+        return parser.getText();
+      }
+      parser.skipChildren();
+      return null;
+    }
+
+    private List<String> strings(JsonToken list) throws IOException {
+      if (list != JsonToken.START_ARRAY) {
+        parser.skipChildren();
+        return List.of();
+      }
+      List<String> result = new ArrayList<>();
+      while (parser.nextToken() != JsonToken.END_ARRAY) {
+        String item = text();
+        if (item != null) {
+          result.add(item);
+        }
+      }
+      return List.copyOf(result);
+    }
+  }
+}
