@@ -1,7 +1,59 @@
 package io.dbtoperator.cli;
 
+import io.dbtoperator.plan.PlanException;
+import io.dbtoperator.state.StateStoreException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The dbt-operator command line: the same engine as the operator, for CI and local use. */
+@Command(
+    name = "dbt-operator",
+    mixinStandardHelpOptions = true,
+    version = "dbt-operator 0.1.0",
+    description = "Plans, deploys and refreshes dbt projects schema by schema.",
+    subcommands = {PlanCommand.class, DueCommand.class, CommandLine.HelpCommand.class},
+    footer = {
+      "",
+      "Exit codes: 0 no changes, 2 changes (plan) or refreshes due (due), 1 error."
+    })
 public final class Main {
+  static final int NO_CHANGES = 0;
+  static final int ERROR = 1;
+  static final int CHANGES = 2;
+
   public static void main(String[] args) {
-    System.out.println("dbt-operator");
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setParameterExceptionHandler(
+        (ex, arguments) -> {
+          err.println("error: " + ex.getMessage());
+          ex.getCommandLine().usage(err);
+          return ERROR;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (ex, cmd, parseResult) -> {
+          err.println("error: " + userMessage(ex));
+          return ERROR;
+        });
+    return commandLine.execute(args);
+  }
+
+  /**
+   * Input errors carry a message written for users; anything else is a bug, reported with its type
+   * so that it can be traced.
+   */
+  private static String userMessage(Exception ex) {
+    if (ex instanceof PlanException
+        || ex instanceof UserInputException
+        || ex instanceof StateStoreException) {
+      return ex.getMessage();
+    }
+    return ex.getClass().getSimpleName() + ": " + ex.getMessage();
   }
 }

@@ -8,7 +8,9 @@ import java.util.Map;
  * Operator settings for one schema, from a DbtSchema resource or from dbt-operator.yml.
  *
  * @param kind null to derive the kind from the manifest's materializations
- * @param grants role to privileges
+ * @param refresh null when the schema sets none: the project's defaults apply
+ * @param grants role to privileges; null when the schema sets none: the project's default grants
+ *     apply
  * @param dependsOn null to derive dependencies from the manifest
  */
 public record SchemaPolicy(

@@ -1,0 +1,9 @@
+select
+    order_id,
+    customer_id,
+    ordered_at,
+    {{ cents_to_euros('amount_cents') }} as amount_eur,
+    status,
+    status = 'completed' as is_completed
+from {{ ref('stg_orders') }}
+where status <> 'returned'

@@ -1,0 +1,45 @@
+package io.dbtoperator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.dbtoperator.plan.Action;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+
+/** Observed state of a project. Timestamps are RFC 3339 strings, as in core Kubernetes types. */
+public record DbtProjectStatus(
+    @JsonPropertyDescription("metadata.generation of the spec this status reflects.")
+        Long observedGeneration,
+    @SchemaFrom(type = ConditionSchema[].class)
+        @JsonPropertyDescription("Conditions of types Ready, Reconciling and Stalled.")
+        List<Condition> conditions,
+    @JsonPropertyDescription(
+            "Summary of the project's state: Pending, Planning, AwaitingApproval, Deploying,"
+                + " Ready, Failed or Suspended.")
+        String phase,
+    @JsonPropertyDescription("Commit that git.ref or git.commit resolves to.") String desiredCommit,
+    @JsonPropertyDescription("First 7 characters of desiredCommit.") String desiredCommitShort,
+    @JsonPropertyDescription("Commit whose build of every schema is live.") String liveCommit,
+    @JsonPropertyDescription("First 7 characters of liveCommit.") String liveCommitShort,
+    @JsonPropertyDescription("The plan from liveCommit to desiredCommit; absent when none.")
+        Plan plan,
+    @JsonPropertyDescription("The latest run of the project.") RunSummary lastRun) {
+
+  /** A computed plan. */
+  public record Plan(
+      @JsonPropertyDescription("Hash identifying the plan; copy it to spec.approvedPlan.")
+          String hash,
+      @JsonPropertyDescription("Commit the plan starts from (the live commit).") String from,
+      @JsonPropertyDescription("Commit the plan deploys.") String to,
+      @JsonPropertyDescription("Step counts by action, e.g. \"3 deploy, 1 refresh\".")
+          String summary,
+      @JsonPropertyDescription("What happens to each schema.") List<Step> steps) {}
+
+  /** One schema's step of a plan. */
+  public record Step(
+      @JsonPropertyDescription("Warehouse schema name.") String schema,
+      @JsonPropertyDescription("What happens to the schema.") Action action,
+      @JsonPropertyDescription("Why, naming the files, models or settings involved.")
+          List<String> reasons,
+      @JsonPropertyDescription("Number of nodes built; the rest is cloned.") Integer models) {}
+}

@@ -1,0 +1,23 @@
+package io.dbtoperator.git;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Read access to the versions of a dbt project kept in a source repository. */
+public interface SourceRepository extends AutoCloseable {
+
+  /** The full commit id a revision (sha, branch, tag, HEAD~1...) names. */
+  String resolve(String revision);
+
+  /**
+   * The files that differ between two commits, limited to the project directory; renames show as a
+   * deletion and an addition.
+   */
+  List<ChangedFile> diff(String fromCommit, String toCommit, String projectDir);
+
+  /** A file's bytes at a commit, by its path relative to the project directory. */
+  Optional<byte[]> read(String commit, String projectDir, String path);
+
+  @Override
+  void close();
+}
