@@ -50,7 +50,8 @@ final class DueCommand implements Callable<Integer> {
 
   @Option(
       names = "--manifest",
-      description = "manifest.json of the live commit (default: the one the state store points to).")
+      description =
+          "manifest.json of the live commit (default: the one the state store points to).")
   Path manifest;
 
   @Option(names = "--config", description = "Operator settings (dbt-operator.yml).")
@@ -72,7 +73,8 @@ final class DueCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Instant tick = at == null ? clock.instant() : parseInstant(at);
-    OperatorConfig settings = config == null ? OperatorConfig.EMPTY : PlanCommand.readConfig(config);
+    OperatorConfig settings =
+        config == null ? OperatorConfig.EMPTY : PlanCommand.readConfig(config);
     DueResult result;
     try (StateStore store = StateLocation.parse(state).open(clock)) {
       Manifest live = ManifestReader.read(manifestPath(store));
@@ -144,8 +146,9 @@ final class DueCommand implements Callable<Integer> {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
       throw new UserInputException(
-          "--at: \"" + text + "\" is not an ISO-8601 date-time with offset, e.g. 2026-11-23T09:00:00Z");
+          "--at: \""
+              + text
+              + "\" is not an ISO-8601 date-time with offset, e.g. 2026-11-23T09:00:00Z");
     }
   }
-
 }

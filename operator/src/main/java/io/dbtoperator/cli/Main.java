@@ -13,10 +13,7 @@ import picocli.CommandLine.Command;
     version = "dbt-operator 0.1.0",
     description = "Plans, deploys and refreshes dbt projects schema by schema.",
     subcommands = {PlanCommand.class, DueCommand.class, CommandLine.HelpCommand.class},
-    footer = {
-      "",
-      "Exit codes: 0 no changes, 2 changes (plan) or refreshes due (due), 1 error."
-    })
+    footer = {"", "Exit codes: 0 no changes, 2 changes (plan) or refreshes due (due), 1 error."})
 public final class Main {
   static final int NO_CHANGES = 0;
   static final int ERROR = 1;

@@ -37,7 +37,8 @@ public final class PlanBenchmark {
           CompletableFuture.supplyAsync(() -> ManifestReader.read(fromManifest));
       Manifest to = ManifestReader.read(toManifest);
       try (JGitRepository repository = JGitRepository.open(repo)) {
-        Plan plan = new ProjectPlanner(repository, "").plan(args[1], args[2], from.join(), to, config);
+        Plan plan =
+            new ProjectPlanner(repository, "").plan(args[1], args[2], from.join(), to, config);
         steps = plan.steps().size();
       }
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -85,10 +85,7 @@ final class PlanCommand implements Callable<Integer> {
           .print(
               PlanRenderer.text(
                   plan,
-                  "dbt-operator plan: "
-                      + shortSha(plan.from())
-                      + " -> "
-                      + shortSha(plan.to())));
+                  "dbt-operator plan: " + shortSha(plan.from()) + " -> " + shortSha(plan.to())));
     }
     spec.commandLine().getOut().flush();
     return plan.hasChanges() ? Main.CHANGES : Main.NO_CHANGES;

@@ -63,17 +63,22 @@ public final class JGitRepository implements SourceRepository {
     ObjectId id;
     try {
       id = repository.resolve(revision + "^{commit}");
+    } catch (MissingObjectException e) {
+      throw new PlanException("repository " + location + ": commit " + revision + " not found", e);
     } catch (IOException e) {
       throw new PlanException(
           "repository " + location + ": cannot resolve \"" + revision + "\": " + e.getMessage(), e);
     }
     if (id == null) {
       if (SHA.matcher(revision).matches()) {
-        throw new PlanException(
-            "repository " + location + ": commit " + revision + " not found");
+        throw new PlanException("repository " + location + ": commit " + revision + " not found");
       }
       throw new PlanException(
-          "repository " + location + ": unknown revision \"" + revision + "\" (no such branch, tag or commit)");
+          "repository "
+              + location
+              + ": unknown revision \""
+              + revision
+              + "\" (no such branch, tag or commit)");
     }
     try (RevWalk walk = new RevWalk(repository)) {
       return walk.parseCommit(id).name();
@@ -139,8 +144,7 @@ public final class JGitRepository implements SourceRepository {
         if (treeWalk == null) {
           return Optional.empty();
         }
-        return Optional.of(
-            repository.open(treeWalk.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+        return Optional.of(repository.open(treeWalk.getObjectId(0), Constants.OBJ_BLOB).getBytes());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(

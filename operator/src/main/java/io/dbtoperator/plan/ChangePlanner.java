@@ -81,7 +81,8 @@ public final class ChangePlanner {
 
     List<PlanStep> steps = new ArrayList<>();
     String fullDeployReason = detected.fullDeployReasons.isEmpty() ? null : "";
-    if (fullDeployReason == null && in.toConfig().viewChangePolicy() == ViewChangePolicy.FullDeploy) {
+    if (fullDeployReason == null
+        && in.toConfig().viewChangePolicy() == ViewChangePolicy.FullDeploy) {
       fullDeployReason = viewPolicyFullDeploy(graph, detected);
     }
     if (fullDeployReason != null) {
@@ -90,8 +91,7 @@ public final class ChangePlanner {
         reasons.add(fullDeployReason);
       }
       for (SchemaNode schema : graph.schemas()) {
-        steps.add(
-            step(schema, Action.FULL_DEPLOY, reasons, schema.relations(), List.of(), in));
+        steps.add(step(schema, Action.FULL_DEPLOY, reasons, schema.relations(), List.of(), in));
       }
     } else {
       steps.addAll(changeSteps(graph, fromGraph, toGraph, detected, in));
@@ -147,8 +147,7 @@ public final class ChangePlanner {
     Map<String, List<String>> directReasons = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     detected.modified.forEach(
         (id, reason) -> {
-          String schema = graph.schemaOf(id);
-          if (schema != null) {
+          for (String schema : homeSchemas(graph, id)) {
             directReasons.computeIfAbsent(schema, k -> new ArrayList<>()).add(reason);
           }
         });
@@ -212,17 +211,40 @@ public final class ChangePlanner {
     return steps;
   }
 
+  /**
+   * Where a change happens: a relation's own schema; for an ephemeral model, which has no relation,
+   * the schema it is configured in, or else the schemas of the relations it is inlined into.
+   */
+  private static Set<String> homeSchemas(SchemaGraph graph, String nodeId) {
+    Set<String> schemas = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    String own = graph.schemaOf(nodeId);
+    ManifestNode node = graph.manifest().nodes().get(nodeId);
+    if (own == null && node != null && node.schema() != null) {
+      own = graph.schema(node.schema()).map(SchemaNode::name).orElse(null);
+    }
+    if (own != null) {
+      schemas.add(own);
+      return schemas;
+    }
+    for (String relation : graph.downstreamRelations(List.of(nodeId))) {
+      String schema = graph.schemaOf(relation);
+      if (schema != null) {
+        schemas.add(schema);
+      }
+    }
+    return schemas;
+  }
+
   /** Names the changed upstream models a dependent schema reads, directly or through others. */
-  private static String upstreamReason(
-      SchemaGraph graph, SchemaNode schema, Detected detected) {
+  private static String upstreamReason(SchemaGraph graph, SchemaNode schema, Detected detected) {
     Set<String> changedUpstreams = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     for (String id : detected.modified.keySet()) {
-      String source = graph.schemaOf(id);
-      if (source != null
-          && !source.equalsIgnoreCase(schema.name())
-          && graph.transitiveDependents(source).stream()
-              .anyMatch(d -> d.equalsIgnoreCase(schema.name()))) {
-        changedUpstreams.add(source);
+      for (String source : homeSchemas(graph, id)) {
+        if (!source.equalsIgnoreCase(schema.name())
+            && graph.transitiveDependents(source).stream()
+                .anyMatch(d -> d.equalsIgnoreCase(schema.name()))) {
+          changedUpstreams.add(source);
+        }
       }
     }
     return "reads changed models upstream in " + String.join(", ", changedUpstreams);
@@ -234,7 +256,10 @@ public final class ChangePlanner {
    */
   private static String viewPolicyFullDeploy(SchemaGraph graph, Detected detected) {
     Set<String> changed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    detected.modified.keySet().stream().map(graph::schemaOf).filter(Objects::nonNull).forEach(changed::add);
+    detected.modified.keySet().stream()
+        .map(graph::schemaOf)
+        .filter(Objects::nonNull)
+        .forEach(changed::add);
     changed.addAll(detected.removed.keySet());
     for (String name : changed) {
       Optional<SchemaNode> schema = graph.schema(name);
@@ -388,7 +413,8 @@ public final class ChangePlanner {
       String was = before.buildConfig().get(key);
       String now = after.buildConfig().get(key);
       if (!Objects.equals(was, now)) {
-        configDiffs.add(key + " " + (was == null ? "unset" : was) + " -> " + (now == null ? "unset" : now));
+        configDiffs.add(
+            key + " " + (was == null ? "unset" : was) + " -> " + (now == null ? "unset" : now));
       }
     }
     if (!configDiffs.isEmpty()) {
@@ -568,7 +594,11 @@ public final class ChangePlanner {
 
   private static Plan finish(PlanInput in, List<PlanStep> steps, List<String> notes) {
     return new Plan(
-        in.fromCommit(), in.toCommit(), steps, notes, PlanHash.of(in.fromCommit(), in.toCommit(), steps));
+        in.fromCommit(),
+        in.toCommit(),
+        steps,
+        notes,
+        PlanHash.of(in.fromCommit(), in.toCommit(), steps));
   }
 
   static String shortSha(String sha) {
@@ -578,12 +608,15 @@ public final class ChangePlanner {
   /** What the change detection found, before it becomes steps. */
   private static final class Detected {
     final List<String> fullDeployReasons = new ArrayList<>();
+
     /** Relations and ephemeral models to build again, with why. */
     final Map<String, String> modified = new TreeMap<>();
+
     /** Tests to run again, with why, and the schemas of the relations they test. */
     final Map<String, String> tests = new TreeMap<>();
 
     final Map<String, Set<String>> testSchemas = new TreeMap<>();
+
     /** Relations that leave a schema that stays, by schema. */
     final Map<String, Set<String>> removed = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 

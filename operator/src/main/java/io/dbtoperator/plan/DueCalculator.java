@@ -28,6 +28,7 @@ public final class DueCalculator {
   static final String VIEW_ONLY = "view-only: rebuilt on deploy only";
   static final String SUSPENDED = "suspended";
   static final String NO_CADENCE = "no refresh cadence";
+  static final String NO_MODELS = "no model to refresh: seeds are loaded on deploy only";
 
   // A week of days plus one covers every day-of-week and window combination that can ever open.
   private static final int SEARCH_DAYS = 8;
@@ -93,6 +94,9 @@ public final class DueCalculator {
     }
     if (schema.suspend()) {
       return noop(schema, List.of(SUSPENDED), false);
+    }
+    if (schema.models().isEmpty()) {
+      return noop(schema, List.of(NO_MODELS), false);
     }
     RefreshPolicy policy = schema.refresh();
     if (!hasModelCadence(policy)) {
@@ -278,7 +282,10 @@ public final class DueCalculator {
    */
   private static Optional<Instant> nextDue(DueSchema schema, Tick tick) {
     RefreshPolicy policy = schema.refresh();
-    if (schema.kind() == SchemaKind.ViewOnly || schema.suspend() || !hasModelCadence(policy)) {
+    if (schema.kind() == SchemaKind.ViewOnly
+        || schema.suspend()
+        || schema.models().isEmpty()
+        || !hasModelCadence(policy)) {
       return Optional.empty();
     }
     SchemaState state = tick.stateOf(schema.name());

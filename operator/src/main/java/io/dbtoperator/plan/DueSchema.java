@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param upstream schemas this schema reads from
  * @param refresh the schema's effective refresh policy; null means never on a schedule
- * @param models unique ids of the schema's models and seeds
+ * @param models unique ids of the schema's models to refresh; seeds are not among them, as they are
+ *     loaded on deploy only
  * @param snapshots unique ids of the schema's snapshot nodes
  */
 public record DueSchema(

@@ -1,9 +1,11 @@
 package io.dbtoperator.plan;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,8 +36,10 @@ public record ProjectLayout(
     JsonNode root;
     try {
       root = YAML.readTree(dbtProjectYml);
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
       throw new PlanException(source + ": invalid YAML: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(source + ": cannot read", e);
     }
     if (root == null || !root.isObject()) {
       throw new PlanException(source + ": expected a YAML mapping");

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Plans a project held in a repository: resolves the revisions, reads each commit's
- * dbt_project.yml and dbt-operator.yml, diffs the commits and hands everything to the planner.
+ * Plans a project held in a repository: resolves the revisions, reads each commit's dbt_project.yml
+ * and dbt-operator.yml, diffs the commits and hands everything to the planner.
  */
 public final class ProjectPlanner {
   private final SourceRepository repository;
@@ -38,8 +38,7 @@ public final class ProjectPlanner {
     }
     List<ChangedFile> changed = from == null ? List.of() : repository.diff(from, to, projectDir);
     OperatorConfig toConfig = configOverride != null ? configOverride : config(to);
-    OperatorConfig fromConfig =
-        configOverride != null || from == null ? toConfig : config(from);
+    OperatorConfig fromConfig = configOverride != null || from == null ? toConfig : config(from);
     return new ChangePlanner()
         .plan(
             new PlanInput(

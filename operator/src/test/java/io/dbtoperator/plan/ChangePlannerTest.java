@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.dbtoperator.TestProject;
 import io.dbtoperator.git.JGitRepository;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ChangePlannerTest {
   @TempDir Path temp;
 
-  private Plan plan(TestProject project, String from, Manifest fromManifest, String to, Manifest toManifest) {
+  private Plan plan(
+      TestProject project, String from, Manifest fromManifest, String to, Manifest toManifest) {
     try (JGitRepository repo = JGitRepository.open(project.root())) {
       return new ProjectPlanner(repo, "").plan(from, to, fromManifest, toManifest, null);
     }
@@ -59,8 +61,9 @@ class ChangePlannerTest {
                 project.ids("customers", "order_events", "orders"),
                 List.of("staging")),
             tuple("reporting", Action.FULL_DEPLOY, project.ids("daily_revenue"), List.of("marts")));
-    assertThat(plan.steps()).allSatisfy(
-        s -> assertThat(s.reasons()).containsExactly("first deploy: nothing is live yet"));
+    assertThat(plan.steps())
+        .allSatisfy(
+            s -> assertThat(s.reasons()).containsExactly("first deploy: nothing is live yet"));
     assertThat(plan.summary()).isEqualTo("4 full-deploy");
     assertThat(plan.hasChanges()).isTrue();
   }
@@ -70,13 +73,23 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.orders", "select 2 as id from {{ ref('int_order_totals') }}"));
+        planChange(
+            project,
+            p -> p.edit("model.shop.orders", "select 2 as id from {{ ref('int_order_totals') }}"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
         .containsExactly(
-            tuple("raw", Action.NOOP, List.of(), List.of("unchanged since " + plan.from().substring(0, 7))),
-            tuple("staging", Action.NOOP, List.of(), List.of("unchanged since " + plan.from().substring(0, 7))),
+            tuple(
+                "raw",
+                Action.NOOP,
+                List.of(),
+                List.of("unchanged since " + plan.from().substring(0, 7))),
+            tuple(
+                "staging",
+                Action.NOOP,
+                List.of(),
+                List.of("unchanged since " + plan.from().substring(0, 7))),
             tuple(
                 "marts",
                 Action.DEPLOY,
@@ -95,7 +108,9 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.daily_revenue", "select 3 as id from {{ ref('orders') }}"));
+        planChange(
+            project,
+            p -> p.edit("model.shop.daily_revenue", "select 3 as id from {{ ref('orders') }}"));
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
@@ -108,7 +123,9 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.stg_orders", "select 4 as id from {{ ref('raw_orders') }}"));
+        planChange(
+            project,
+            p -> p.edit("model.shop.stg_orders", "select 4 as id from {{ ref('raw_orders') }}"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
@@ -124,7 +141,11 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.stg_customers", "select 5 as id from {{ ref('raw_customers') }}"));
+        planChange(
+            project,
+            p ->
+                p.edit(
+                    "model.shop.stg_customers", "select 5 as id from {{ ref('raw_customers') }}"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
@@ -141,7 +162,11 @@ class ChangePlannerTest {
     project.file("dbt-operator.yml", "viewChangePolicy: FullDeploy\n");
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.stg_customers", "select 5 as id from {{ ref('raw_customers') }}"));
+        planChange(
+            project,
+            p ->
+                p.edit(
+                    "model.shop.stg_customers", "select 5 as id from {{ ref('raw_customers') }}"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action)
@@ -161,7 +186,9 @@ class ChangePlannerTest {
     project.file("dbt-operator.yml", "viewChangePolicy: FullDeploy\n");
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.daily_revenue", "select 3 as id from {{ ref('orders') }}"));
+        planChange(
+            project,
+            p -> p.edit("model.shop.daily_revenue", "select 3 as id from {{ ref('orders') }}"));
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
@@ -173,8 +200,7 @@ class ChangePlannerTest {
   void operatorConfigChangeAppliesWithoutRebuild() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
     project.file(
-        "dbt-operator.yml",
-        "schemas:\n  - schema: marts\n    grants:\n      analyst: [SELECT]\n");
+        "dbt-operator.yml", "schemas:\n  - schema: marts\n    grants:\n      analyst: [SELECT]\n");
 
     Plan plan =
         planChange(
@@ -202,16 +228,36 @@ class ChangePlannerTest {
     Plan plan =
         planChange(
             project,
-            p -> p.file("dbt_project.yml", "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  x: 1\n"));
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  x: 1\n"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons)
         .containsExactly(
-            tuple("raw", Action.FULL_DEPLOY, List.of("dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple("staging", Action.FULL_DEPLOY, List.of("dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple("marts", Action.FULL_DEPLOY, List.of("dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple("reporting", Action.FULL_DEPLOY, List.of("dbt_project.yml changed: project-wide settings cannot be attributed to schemas")));
-    assertThat(plan.steps().get(2).models()).isEqualTo(project.ids("customers", "order_events", "orders"));
+            tuple(
+                "raw",
+                Action.FULL_DEPLOY,
+                List.of(
+                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
+            tuple(
+                "staging",
+                Action.FULL_DEPLOY,
+                List.of(
+                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
+            tuple(
+                "marts",
+                Action.FULL_DEPLOY,
+                List.of(
+                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
+            tuple(
+                "reporting",
+                Action.FULL_DEPLOY,
+                List.of(
+                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")));
+    assertThat(plan.steps().get(2).models())
+        .isEqualTo(project.ids("customers", "order_events", "orders"));
   }
 
   @Test
@@ -219,11 +265,14 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.file("packages.yml", "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n"));
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "packages.yml",
+                    "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n"));
 
-    assertThat(plan.steps())
-        .extracting(PlanStep::action)
-        .containsOnly(Action.FULL_DEPLOY);
+    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
     assertThat(plan.steps().get(0).reasons())
         .containsExactly("packages.yml changed: package changes cannot be attributed to schemas");
   }
@@ -240,22 +289,35 @@ class ChangePlannerTest {
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
         .containsExactly(
-            tuple("raw", Action.NOOP, List.of(), List.of("unchanged since " + plan.from().substring(0, 7))),
-            tuple("staging", Action.NOOP, List.of(), List.of("unchanged since " + plan.from().substring(0, 7))),
+            tuple(
+                "raw",
+                Action.NOOP,
+                List.of(),
+                List.of("unchanged since " + plan.from().substring(0, 7))),
+            tuple(
+                "staging",
+                Action.NOOP,
+                List.of(),
+                List.of("unchanged since " + plan.from().substring(0, 7))),
             tuple(
                 "marts",
                 Action.DEPLOY,
                 project.ids("customers"),
                 List.of(
                     "model.shop.customers config changed: materialized \"table\" -> \"incremental\", unique_key unset -> \"id\"")),
-            tuple("reporting", Action.NOOP, List.of(), List.of("unchanged since " + plan.from().substring(0, 7))));
+            tuple(
+                "reporting",
+                Action.NOOP,
+                List.of(),
+                List.of("unchanged since " + plan.from().substring(0, 7))));
   }
 
   @Test
   void changedMacroRebuildsTheModelsThatUseIt() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
-    Plan plan = planChange(project, p -> p.editMacro("cents_to_dollars", "round({{ col }} / 100.0, 2)"));
+    Plan plan =
+        planChange(project, p -> p.editMacro("cents_to_dollars", "round({{ col }} / 100.0, 2)"));
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
@@ -275,7 +337,8 @@ class ChangePlannerTest {
   void changedSeedRebuildsEverythingDownstream() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
-    Plan plan = planChange(project, p -> p.edit("seed.shop.raw_orders", "id,amount\n1,100\n2,250\n"));
+    Plan plan =
+        planChange(project, p -> p.edit("seed.shop.raw_orders", "id,amount\n1,100\n2,250\n"));
 
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
@@ -316,7 +379,11 @@ class ChangePlannerTest {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
-        planChange(project, p -> p.edit("model.shop.int_order_totals", "select 9 as id from {{ ref('stg_orders') }}"));
+        planChange(
+            project,
+            p ->
+                p.edit(
+                    "model.shop.int_order_totals", "select 9 as id from {{ ref('stg_orders') }}"));
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
@@ -339,7 +406,10 @@ class ChangePlannerTest {
     Plan plan =
         planChange(
             project,
-            p -> p.edit("test.shop.not_null_orders_id", "select * from {{ ref('orders') }} where id is null or id < 0"));
+            p ->
+                p.edit(
+                    "test.shop.not_null_orders_id",
+                    "select * from {{ ref('orders') }} where id is null or id < 0"));
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
@@ -366,14 +436,21 @@ class ChangePlannerTest {
 
     assertThat(plan.steps())
         .filteredOn(s -> s.action().changes())
-        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::removed, PlanStep::reasons)
+        .extracting(
+            PlanStep::schema,
+            PlanStep::action,
+            PlanStep::models,
+            PlanStep::removed,
+            PlanStep::reasons)
         .containsExactly(
             tuple(
                 "marts",
                 Action.DEPLOY,
                 project.ids("refunds"),
                 List.of("model.shop.order_events"),
-                List.of("model.shop.refunds added (models/marts/refunds.sql)", "model.shop.order_events removed")));
+                List.of(
+                    "model.shop.refunds added (models/marts/refunds.sql)",
+                    "model.shop.order_events removed")));
   }
 
   @Test
@@ -431,7 +508,10 @@ class ChangePlannerTest {
                 "marts",
                 project.ids("customers", "orders"),
                 List.of("models/marts/orders.sql changed (model.shop.orders)")),
-            tuple("reporting", project.ids("daily_revenue"), List.of("reads changed models upstream in marts")));
+            tuple(
+                "reporting",
+                project.ids("daily_revenue"),
+                List.of("reads changed models upstream in marts")));
   }
 
   @Test

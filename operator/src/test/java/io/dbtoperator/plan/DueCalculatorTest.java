@@ -54,6 +54,18 @@ class DueCalculatorTest {
   }
 
   @Test
+  void schemaWithOnlySeedsIsNotRefreshed() {
+    DueSchema raw = schema("raw", policy("PT6H"), List.of(), List.of());
+
+    DueResult result = calculator.due(List.of(raw), state, NOW);
+
+    assertThat(result.steps())
+        .containsExactly(
+            noop("raw", List.of("no model to refresh: seeds are loaded on deploy only")));
+    assertThat(result.nextDue()).isEmpty();
+  }
+
+  @Test
   void neverRefreshedSchemaIsDue() {
     DueSchema raw = schema("raw", policy("PT6H"), List.of(), List.of("model.p.z", "model.p.a"));
 

@@ -1,13 +1,19 @@
-package io.dbtoperator.plan;
+package io.dbtoperator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dbtoperator.plan.Manifest;
+import io.dbtoperator.plan.ManifestReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +28,7 @@ import org.eclipse.jgit.revwalk.RevCommit;
  * each commit (v12 layout, checksums of the committed files), so that planner tests exercise the
  * same inputs as production without running dbt.
  */
-final class TestProject {
+public final class TestProject {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   record Node(
@@ -48,7 +54,7 @@ final class TestProject {
   private final Set<String> configured = new TreeSet<>();
   private int manifests;
 
-  TestProject(Path root, String projectDir, String projectName) {
+  public TestProject(Path root, String projectDir, String projectName) {
     this.root = root;
     this.projectDir = projectDir;
     this.projectName = projectName;
@@ -64,11 +70,11 @@ final class TestProject {
   }
 
   /** The standard test project: raw seeds, staging views, marts tables, reporting views. */
-  static TestProject shop(Path root) {
+  public static TestProject shop(Path root) {
     return shop(root, "");
   }
 
-  static TestProject shop(Path root, String projectDir) {
+  public static TestProject shop(Path root, String projectDir) {
     TestProject p = new TestProject(root, projectDir, "shop");
     p.seed("raw", "raw_orders", "id,amount\n1,100\n");
     p.seed("raw", "raw_customers", "id,name\n1,ann\n");
@@ -84,11 +90,11 @@ final class TestProject {
     return p;
   }
 
-  TestProject model(String schema, String name, String materialized, List<String> refs) {
+  public TestProject model(String schema, String name, String materialized, List<String> refs) {
     return model(schema, name, materialized, refs, List.of());
   }
 
-  TestProject model(
+  public TestProject model(
       String schema, String name, String materialized, List<String> refs, List<String> macros) {
     StringBuilder sql = new StringBuilder("select 1 as id");
     for (String ref : refs) {
@@ -109,16 +115,23 @@ final class TestProject {
     return this;
   }
 
-  TestProject seed(String schema, String name, String csv) {
+  public TestProject seed(String schema, String name, String csv) {
     nodes.put(
         "seed." + projectName + "." + name,
         new Node(
-            "seed", name, schema, "seed", "seeds/" + name + ".csv", csv, List.of(), List.of(),
+            "seed",
+            name,
+            schema,
+            "seed",
+            "seeds/" + name + ".csv",
+            csv,
+            List.of(),
+            List.of(),
             Map.of()));
     return this;
   }
 
-  TestProject snapshot(String schema, String name, List<String> refs) {
+  public TestProject snapshot(String schema, String name, List<String> refs) {
     nodes.put(
         "snapshot." + projectName + "." + name,
         new Node(
@@ -127,42 +140,59 @@ final class TestProject {
             schema,
             "snapshot",
             "snapshots/" + name + ".sql",
-            "{% snapshot " + name + " %} select * from {{ ref('" + refs.get(0) + "') }} {% endsnapshot %}",
+            "{% snapshot "
+                + name
+                + " %} select * from {{ ref('"
+                + refs.get(0)
+                + "') }} {% endsnapshot %}",
             refs,
             List.of(),
             Map.of()));
     return this;
   }
 
-  TestProject test(String name, List<String> refs) {
+  public TestProject test(String name, List<String> refs) {
     nodes.put(
         "test." + projectName + "." + name,
         new Node(
-            "test", name, "dbt_test__audit", "test", "tests/" + name + ".sql",
-            "select * from {{ ref('" + refs.get(0) + "') }} where id is null", refs, List.of(),
+            "test",
+            name,
+            "dbt_test__audit",
+            "test",
+            "tests/" + name + ".sql",
+            "select * from {{ ref('" + refs.get(0) + "') }} where id is null",
+            refs,
+            List.of(),
             Map.of()));
     return this;
   }
 
-  TestProject macro(String name, String path, String sql) {
-    macros.put(
-        "macro." + projectName + "." + name, new Macro(name, path, sql, List.of()));
+  public TestProject macro(String name, String path, String sql) {
+    macros.put("macro." + projectName + "." + name, new Macro(name, path, sql, List.of()));
     return this;
   }
 
   /** Rewrites a node's SQL (or CSV), which changes its file and checksum. */
-  TestProject edit(String uniqueId, String newBody) {
+  public TestProject edit(String uniqueId, String newBody) {
     Node n = nodes.get(uniqueId);
     nodes.put(
         uniqueId,
         new Node(
-            n.type, n.name, n.schema, n.materialized, n.path, newBody, n.refs, n.macros,
+            n.type,
+            n.name,
+            n.schema,
+            n.materialized,
+            n.path,
+            newBody,
+            n.refs,
+            n.macros,
             n.extraConfig));
     return this;
   }
 
   /** Changes a node's configuration the way a properties file would, leaving its file alone. */
-  TestProject configure(String uniqueId, String materialized, Map<String, Object> extraConfig) {
+  public TestProject configure(
+      String uniqueId, String materialized, Map<String, Object> extraConfig) {
     Node n = nodes.get(uniqueId);
     configured.add(uniqueId);
     nodes.put(
@@ -172,35 +202,36 @@ final class TestProject {
     return this;
   }
 
-  TestProject remove(String uniqueId) {
+  public TestProject remove(String uniqueId) {
     nodes.remove(uniqueId);
     return this;
   }
 
-  TestProject editMacro(String name, String sql) {
+  public TestProject editMacro(String name, String sql) {
     Macro m = macros.get("macro." + projectName + "." + name);
     macros.put("macro." + projectName + "." + name, new Macro(m.name, m.path, sql, m.calls));
     return this;
   }
 
-  TestProject file(String path, String content) {
+  public TestProject file(String path, String content) {
     extraFiles.put(path, content);
     return this;
   }
 
-  TestProject deleteFile(String path) {
+  public TestProject deleteFile(String path) {
     extraFiles.remove(path);
     return this;
   }
 
-  Path root() {
+  public Path root() {
     return root;
   }
 
   /** Writes every file, commits, and returns the commit id. */
-  String commit(String message) {
+  public String commit(String message) {
     try {
       Path dir = projectDir.isEmpty() ? root : root.resolve(projectDir);
+      Files.createDirectories(dir);
       try (var paths = Files.walk(dir)) {
         for (Path p :
             paths
@@ -212,7 +243,10 @@ final class TestProject {
       }
       Map<String, String> all = new LinkedHashMap<>(extraFiles);
       nodes.values().forEach(n -> all.put(n.path, n.sql));
-      macros.values().forEach(m -> all.put(m.path, "{% macro " + m.name + "(col) %}" + m.sql + "{% endmacro %}"));
+      macros
+          .values()
+          .forEach(
+              m -> all.put(m.path, "{% macro " + m.name + "(col) %}" + m.sql + "{% endmacro %}"));
       if (!properties().isEmpty()) {
         all.put("models/properties.yml", properties());
       }
@@ -250,11 +284,11 @@ final class TestProject {
   }
 
   /** Writes the manifest dbt would produce for the current files and returns it, parsed. */
-  Manifest manifest() {
+  public Manifest manifest() {
     return ManifestReader.read(writeManifest());
   }
 
-  Path writeManifest() {
+  public Path writeManifest() {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode metadata = root.putObject("metadata");
     metadata.put("dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json");
@@ -276,7 +310,7 @@ final class TestProject {
       node.put("raw_code", n.sql);
       ObjectNode checksum = node.putObject("checksum");
       checksum.put("name", "sha256");
-      checksum.put("checksum", ChangePlanner.sha256(n.sql.strip()));
+      checksum.put("checksum", sha256(n.sql.strip()));
       ObjectNode config = node.putObject("config");
       config.put("enabled", true);
       config.put("materialized", n.materialized);
@@ -304,7 +338,8 @@ final class TestProject {
     }
     root.putObject("sources");
     try {
-      Path file = Files.createTempFile(root().getParent(), "manifest-" + (manifests++) + "-", ".json");
+      Path file =
+          Files.createTempFile(root().getParent(), "manifest-" + (manifests++) + "-", ".json");
       Files.write(file, JSON.writeValueAsBytes(root));
       return file;
     } catch (IOException e) {
@@ -319,12 +354,23 @@ final class TestProject {
         .orElseThrow(() -> new IllegalArgumentException("no node named " + name));
   }
 
-  List<String> ids(String... names) {
+  public List<String> ids(String... names) {
     List<String> result = new ArrayList<>();
     for (String name : names) {
       result.add(idOf(name));
     }
     result.sort(String::compareTo);
     return result;
+  }
+
+  /** dbt's checksum of a file: sha-256 of its text with surrounding white space stripped. */
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

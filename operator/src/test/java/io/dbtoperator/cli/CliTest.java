@@ -1,0 +1,287 @@
+package io.dbtoperator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbtoperator.Fixtures;
+import io.dbtoperator.TestProject;
+import io.dbtoperator.state.SchemaState;
+import io.dbtoperator.state.SqliteStateStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+  @TempDir Path temp;
+
+  private TestProject project;
+  private String v1;
+  private String v2;
+  private Path m1;
+  private Path m2;
+
+  record Result(int exitCode, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @BeforeEach
+  void twoCommits() {
+    project = TestProject.shop(temp.resolve("repo"));
+    v1 = project.commit("v1");
+    m1 = project.writeManifest();
+    project.edit("model.shop.orders", "select 2 as id from {{ ref('int_order_totals') }}");
+    v2 = project.commit("v2");
+    m2 = project.writeManifest();
+  }
+
+  private List<String> planArgs(String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "plan",
+                "--repo",
+                project.root().toString(),
+                "--from",
+                v1,
+                "--to",
+                v2,
+                "--from-manifest",
+                m1.toString(),
+                "--to-manifest",
+                m2.toString()));
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  @Test
+  void planPrintsOneLinePerStepAndExitsTwoOnChanges() {
+    Result result = run(planArgs().toArray(String[]::new));
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).isEmpty();
+    String hash = result.out().replaceAll("(?s).*Hash: ([0-9a-f]{16}).*", "$1");
+    assertThat(result.out().replace(v1.substring(0, 7), "<v1>").replace(v2.substring(0, 7), "<v2>"))
+        .isEqualTo(
+            """
+            dbt-operator plan: <v1> -> <v2>
+
+              = raw        noop                    0 models    unchanged since <v1>
+              = staging    noop                    0 models    unchanged since <v1>
+              ~ marts      deploy                  2 models    model.shop.orders changed (models/marts/orders.sql)
+              ~ reporting  deploy                  1 model     reads changed models upstream in marts
+
+            Plan: 2 deploy. Hash: %s
+            """
+                .formatted(hash));
+  }
+
+  @Test
+  void planJsonKeepsTheContractNames() throws Exception {
+    Result result = run(planArgs("--output", "json").toArray(String[]::new));
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    JsonNode json = new ObjectMapper().readTree(result.out());
+    assertThat(json.get("from").asText()).isEqualTo(v1);
+    assertThat(json.get("to").asText()).isEqualTo(v2);
+    JsonNode marts = json.get("steps").get(2);
+    assertThat(marts.get("schema").asText()).isEqualTo("marts");
+    assertThat(marts.get("action").asText()).isEqualTo("deploy");
+    assertThat(marts.get("reasons").get(0).asText())
+        .isEqualTo("model.shop.orders changed (models/marts/orders.sql)");
+    assertThat(marts.get("models").toString())
+        .isEqualTo("[\"model.shop.customers\",\"model.shop.orders\"]");
+    assertThat(marts.get("dependsOn").toString()).isEqualTo("[\"staging\"]");
+    assertThat(json.get("steps").get(0).get("action").asText()).isEqualTo("noop");
+    assertThat(json.get("summary").asText()).isEqualTo("2 deploy");
+  }
+
+  @Test
+  void planWithoutChangesExitsZero() {
+    Result result =
+        run(
+            "plan",
+            "--repo",
+            project.root().toString(),
+            "--from",
+            v2,
+            "--to",
+            v2,
+            "--from-manifest",
+            m2.toString(),
+            "--to-manifest",
+            m2.toString());
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).contains("Plan: no changes.");
+  }
+
+  @Test
+  void invalidManifestJsonNamesTheFileAndPosition() {
+    Path broken = Fixtures.manifest("hubspot-invalid-conflict-markers.json");
+
+    Result result =
+        run(
+            "plan",
+            "--repo",
+            project.root().toString(),
+            "--to",
+            v2,
+            "--to-manifest",
+            broken.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err())
+        .startsWith("error: manifest " + broken + ": invalid JSON at line 1, column 1:");
+  }
+
+  @Test
+  void missingCommitAndUnknownRefAreErrors() {
+    Result missing =
+        run("plan", "--repo", project.root().toString(), "--from", "abcdef1", "--to", v2);
+    Result unknown = run("plan", "--repo", project.root().toString(), "--from", "v9.9", "--to", v2);
+
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err())
+        .isEqualTo("error: repository " + project.root() + ": commit abcdef1 not found\n");
+    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.err())
+        .isEqualTo(
+            "error: repository "
+                + project.root()
+                + ": unknown revision \"v9.9\" (no such branch, tag or commit)\n");
+  }
+
+  @Test
+  void badSettingsNameTheFileAndField() throws Exception {
+    Path config = temp.resolve("dbt-operator.yml");
+    String[][] cases = {
+      {
+        "every: \"61 * * * *\"",
+        "schemas[0].refresh.every: \"61 * * * *\" is not a valid cron expression: Value 61 not in range [0, 59]"
+      },
+      {
+        "every: PT6X",
+        "schemas[0].refresh.every: \"PT6X\" is not an ISO-8601 duration (examples: PT30M, PT6H, P1D)"
+      },
+      {"timeZone: Mars/Olympus", "schemas[0].refresh.timeZone: unknown time zone \"Mars/Olympus\""}
+    };
+    for (String[] c : cases) {
+      Files.writeString(config, "schemas:\n  - schema: marts\n    refresh:\n      " + c[0] + "\n");
+
+      Result result = run(planArgs("--config", config.toString()).toArray(String[]::new));
+
+      assertThat(result.exitCode()).isEqualTo(1);
+      assertThat(result.err()).isEqualTo("error: " + config + ": " + c[1] + "\n");
+    }
+  }
+
+  @Test
+  void missingOptionPrintsUsageAndExitsOne() {
+    Result result = run("plan", "--repo", project.root().toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err()).startsWith("error: Missing required option: '--to=<to>'");
+    assertThat(result.err()).contains("Usage: dbt-operator plan");
+  }
+
+  @Test
+  void dueListsWhatATickRunsFromTheStateStore() {
+    Path db = temp.resolve("state.db");
+    Path config = temp.resolve("dbt-operator.yml");
+    try (SqliteStateStore store = SqliteStateStore.open(db, Clock.systemUTC())) {
+      store.compareAndSet(
+          0,
+          new SchemaState(
+              "shop",
+              "marts",
+              v2,
+              Instant.parse("2026-11-23T07:00:00Z"),
+              Instant.parse("2026-11-20T07:00:00Z"),
+              null,
+              0));
+    }
+    writeConfig(config, "marts", "PT6H");
+
+    Result notYet =
+        run(
+            "due",
+            "--state",
+            "sqlite:" + db,
+            "--manifest",
+            m2.toString(),
+            "--config",
+            config.toString(),
+            "--at",
+            "2026-11-23T09:00:00Z");
+    Result due =
+        run(
+            "due",
+            "--state",
+            "sqlite:" + db,
+            "--manifest",
+            m2.toString(),
+            "--config",
+            config.toString(),
+            "--at",
+            "2026-11-23T13:30:00Z",
+            "--output",
+            "json");
+
+    assertThat(notYet.exitCode()).isZero();
+    assertThat(notYet.out())
+        .contains(
+            "  = marts      noop                    0 models    not due: every PT6H: last refresh 2026-11-23T07:00:00Z, due again 2026-11-23T13:00:00Z")
+        .contains(
+            "  = raw        noop                    0 models    no model to refresh: seeds are loaded on deploy only")
+        .contains(
+            "  = staging    noop                    0 models    view-only: rebuilt on deploy only")
+        .endsWith("Tick: 0 steps due.\n");
+    assertThat(due.exitCode()).isEqualTo(2);
+    assertThat(due.out())
+        .contains("\"schema\" : \"marts\",\n    \"action\" : \"refresh\"")
+        .contains("\"marts\" : \"2026-11-23T13:30:00Z\"");
+  }
+
+  @Test
+  void dueRejectsABadTime() {
+    Result result =
+        run(
+            "due",
+            "--state",
+            "sqlite:" + temp.resolve("s.db"),
+            "--manifest",
+            m2.toString(),
+            "--at",
+            "tomorrow");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "error: --at: \"tomorrow\" is not an ISO-8601 date-time with offset, e.g. 2026-11-23T09:00:00Z\n");
+  }
+
+  private static void writeConfig(Path config, String schema, String every) {
+    try {
+      Files.writeString(
+          config,
+          "schemas:\n  - schema: " + schema + "\n    refresh:\n      every: " + every + "\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
