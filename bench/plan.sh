@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 fixture=${FIXTURE:-$root/../shared/fixtures/manifests/caltrans-pems-v12.json}
 sizes=${SIZES:-"5000 20000"}
-jar="$root/operator/target/dbt-operator.jar"
+jar=${JAR:-$root/operator/target/dbt-operator.jar}
 [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbt-operator-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -23,7 +23,9 @@ git -C "$repo" add -A && git -C "$repo" -c user.name=b -c user.email=b@example.i
 
 # Real projects can have schema cycles (caltrans has one); the settings break it as a user would.
 config="$work/dbt-operator.yml"
-printf '%s\n' "${BENCH_CONFIG:-schemas: [{schema: diagnostics, dependsOn: [analytics, vds]}]}" > "$config"
+# (the default lives in a variable: a '}' inside ${VAR:-...} would end the expansion early)
+default_config='schemas: [{schema: diagnostics, dependsOn: [analytics, vds]}]'
+printf '%s\n' "${BENCH_CONFIG:-$default_config}" > "$config"
 
 echo "fixture: $(basename "$fixture")  cpus: $(nproc)  java: $(java -version 2>&1 | head -n 1)"
 printf '%-8s %-9s %-12s %-12s %-12s %-10s %-10s\n' models size_mb python_parse cli_cold warm_best peak_heap ratio

@@ -1,0 +1,141 @@
+package io.dbtoperator.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.dbtoperator.git.JGitRepository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Plans the example project with manifests written by real dbt (`dbt parse` from the project's
+ * virtualenv), so that reading dbt's output and checking its checksums against the commits is
+ * tested against dbt itself rather than against our idea of it.
+ */
+class RealDbtPlanIT {
+  @TempDir Path temp;
+
+  private static Path projectRoot() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !Files.exists(dir.resolve("requirements-dbt.lock"))) {
+      dir = dir.getParent();
+    }
+    assertThat(dir).as("repository root holding requirements-dbt.lock").isNotNull();
+    return dir;
+  }
+
+  private Path parse(Path repo, String name) throws Exception {
+    Path dbt = projectRoot().resolve(".venv/bin/dbt");
+    assertThat(dbt).as("dbt from the virtualenv; run scripts/setup.sh first").isExecutable();
+    Path profiles = temp.resolve("profiles");
+    Files.createDirectories(profiles);
+    Files.writeString(
+        profiles.resolve("profiles.yml"),
+        """
+        dbt_operator:
+          target: it
+          outputs:
+            it: {type: postgres, host: localhost, port: 5432, user: it, password: it, dbname: it, schema: public, threads: 1}
+        """);
+    Path target = temp.resolve("target-" + name);
+    Process process =
+        new ProcessBuilder(
+                dbt.toString(),
+                "parse",
+                "--no-partial-parse",
+                "--profiles-dir",
+                profiles.toString(),
+                "--target-path",
+                target.toString())
+            .directory(repo.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(temp.resolve("dbt-" + name + ".log").toFile())
+            .start();
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue())
+        .as(Files.readString(temp.resolve("dbt-" + name + ".log")))
+        .isZero();
+    return target.resolve("manifest.json");
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        Path dest = to.resolve(from.relativize(file).toString());
+        Files.createDirectories(dest.getParent());
+        Files.copy(file, dest, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  @Test
+  void planOfTheExampleBetweenTwoCommitsWithRealManifests() throws Exception {
+    Path repo = temp.resolve("repo");
+    Path examples = projectRoot().resolve("examples");
+    copyTree(examples.resolve("shop"), repo);
+    String v1;
+    String v2;
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      v1 = git.commit().setMessage("v1").setAuthor("it", "it@example.invalid").call().name();
+    }
+    Path m1 = parse(repo, "v1");
+    copyTree(examples.resolve("changes/v2"), repo);
+    try (Git git = Git.open(repo.toFile())) {
+      git.add().addFilepattern(".").call();
+      v2 = git.commit().setMessage("v2").setAuthor("it", "it@example.invalid").call().name();
+    }
+    Path m2 = parse(repo, "v2");
+
+    Plan first;
+    Plan change;
+    try (JGitRepository repository = JGitRepository.open(repo)) {
+      ProjectPlanner planner = new ProjectPlanner(repository, "");
+      first = planner.plan(null, v1, null, ManifestReader.read(m1), null);
+      change = planner.plan(v1, v2, ManifestReader.read(m1), ManifestReader.read(m2), null);
+    }
+
+    assertThat(first.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
+            tuple(
+                "raw",
+                Action.FULL_DEPLOY,
+                List.of("seed.shop.raw_customers", "seed.shop.raw_orders")),
+            tuple(
+                "staging",
+                Action.FULL_DEPLOY,
+                List.of("model.shop.stg_customers", "model.shop.stg_orders")),
+            tuple(
+                "marts",
+                Action.FULL_DEPLOY,
+                List.of(
+                    "model.shop.customers",
+                    "model.shop.order_events",
+                    "model.shop.orders",
+                    "snapshot.shop.customers_snapshot")),
+            tuple("reporting", Action.FULL_DEPLOY, List.of("model.shop.daily_revenue")));
+    assertThat(change.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::configChanges)
+        .containsExactly(
+            tuple("raw", Action.NOOP, List.of(), List.of()),
+            tuple("staging", Action.NOOP, List.of(), List.of()),
+            tuple(
+                "marts",
+                Action.DEPLOY,
+                List.of("model.shop.customers", "model.shop.orders"),
+                List.of("grants")),
+            tuple("reporting", Action.DEPLOY, List.of("model.shop.daily_revenue"), List.of()));
+    assertThat(change.steps().get(2).reasons())
+        .containsExactly("model.shop.orders changed (models/marts/orders.sql)");
+    assertThat(change.notes()).isEmpty();
+  }
+}
