@@ -245,8 +245,8 @@ class ConfigMapperTest {
                 ConfigMapper.refreshPolicy(
                     new RefreshSpec(null, null, "0 25 * * *", null, null), "spec.refresh"))
         .hasMessage(
-            "spec.refresh.snapshotEvery: \"0 25 * * *\" is not a valid cron expression: Failed to"
-                + " parse cron expression. Value 25 not in range [0, 23]");
+            "spec.refresh.snapshotEvery: \"0 25 * * *\" is not a valid cron expression: Value 25 not"
+                + " in range [0, 23]");
     assertThatThrownBy(() -> ConfigMapper.refreshPolicy(every(""), "spec.refresh"))
         .hasMessage("spec.refresh.every: must not be empty");
   }
