@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,9 +74,7 @@ final class PlanCommand implements Callable<Integer> {
     try (JGitRepository repository = JGitRepository.open(repo)) {
       plan =
           new ProjectPlanner(repository, projectDir)
-              .plan(from, to, fromRead.join(), toRead.join(), override);
-    } catch (java.util.concurrent.CompletionException e) {
-      throw (RuntimeException) e.getCause();
+              .plan(from, to, joined(fromRead), joined(toRead), override);
     }
     if (output == Output.json) {
       spec.commandLine().getOut().println(PlanRenderer.json(plan));
@@ -97,6 +96,18 @@ final class PlanCommand implements Callable<Integer> {
       return CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.supplyAsync(() -> ManifestReader.read(manifest));
+  }
+
+  /** The manifest read in the background, or the reader's own error, not a wrapper of it. */
+  private static Manifest joined(CompletableFuture<Manifest> read) {
+    try {
+      return read.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   static OperatorConfig readConfig(Path file) {

@@ -80,16 +80,16 @@ public final class ChangePlanner {
     }
 
     List<PlanStep> steps = new ArrayList<>();
-    String fullDeployReason = detected.fullDeployReasons.isEmpty() ? null : "";
-    if (fullDeployReason == null
+    List<String> fullDeployReasons = new ArrayList<>(detected.fullDeployReasons);
+    if (fullDeployReasons.isEmpty()
         && in.toConfig().viewChangePolicy() == ViewChangePolicy.FullDeploy) {
-      fullDeployReason = viewPolicyFullDeploy(graph, detected);
-    }
-    if (fullDeployReason != null) {
-      List<String> reasons = new ArrayList<>(detected.fullDeployReasons);
-      if (!fullDeployReason.isEmpty()) {
-        reasons.add(fullDeployReason);
+      String viewReason = viewPolicyFullDeploy(graph, detected);
+      if (viewReason != null) {
+        fullDeployReasons.add(viewReason);
       }
+    }
+    if (!fullDeployReasons.isEmpty()) {
+      List<String> reasons = fullDeployReasons;
       for (SchemaNode schema : graph.schemas()) {
         steps.add(step(schema, Action.FULL_DEPLOY, reasons, schema.relations(), List.of(), in));
       }
