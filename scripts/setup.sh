@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/dbt ] || ! cmp -s requirements-dbt.lock .venv/.installed-loc
   .venv/bin/pip install --quiet --requirement requirements-dbt.lock
   cp requirements-dbt.lock .venv/.installed-lock
 fi
-.venv/bin/dbt --version | head -n 3
+.venv/bin/dbt --version | sed -n '1,3p'
 
 if [ "${SKIP_BUILD:-}" != "1" ]; then
   echo "==> building operator/target/dbt-operator.jar"
