@@ -165,6 +165,10 @@ public final class ChangePlanner {
           }
         });
 
+    // Schemas holding a changed model, computed once: every dependent's reason names them.
+    Set<String> changedSchemas = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    detected.modified.keySet().forEach(id -> changedSchemas.addAll(homeSchemas(graph, id)));
+
     List<PlanStep> steps = new ArrayList<>();
     for (SchemaNode schema : graph.schemas()) {
       String name = schema.name();
@@ -193,7 +197,7 @@ public final class ChangePlanner {
             step(
                 schema,
                 Action.DEPLOY,
-                List.of(upstreamReason(graph, schema, detected)),
+                List.of(upstreamReason(graph, schema, changedSchemas)),
                 List.copyOf(buildBySchema.get(name)),
                 removed,
                 in));
@@ -236,15 +240,14 @@ public final class ChangePlanner {
   }
 
   /** Names the changed upstream models a dependent schema reads, directly or through others. */
-  private static String upstreamReason(SchemaGraph graph, SchemaNode schema, Detected detected) {
+  private static String upstreamReason(
+      SchemaGraph graph, SchemaNode schema, Set<String> changedSchemas) {
     Set<String> changedUpstreams = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    for (String id : detected.modified.keySet()) {
-      for (String source : homeSchemas(graph, id)) {
-        if (!source.equalsIgnoreCase(schema.name())
-            && graph.transitiveDependents(source).stream()
-                .anyMatch(d -> d.equalsIgnoreCase(schema.name()))) {
-          changedUpstreams.add(source);
-        }
+    for (String source : changedSchemas) {
+      if (!source.equalsIgnoreCase(schema.name())
+          && graph.transitiveDependents(source).stream()
+              .anyMatch(d -> d.equalsIgnoreCase(schema.name()))) {
+        changedUpstreams.add(source);
       }
     }
     return "reads changed models upstream in " + String.join(", ", changedUpstreams);
