@@ -1,0 +1,72 @@
+package io.dbtoperator.warehouse;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The warehouse operations a run needs. Schema names are the names dbt generates (unquoted
+ * identifiers); each implementation folds and quotes them the way dbt does for its adapter.
+ *
+ * <p>Every operation is idempotent so that a run killed between any two calls can repeat the call
+ * it was in when it restarts.
+ */
+public interface Warehouse extends AutoCloseable {
+
+  /** Creates the schema if it is missing; an existing schema is left as it is. */
+  void ensureSchema(String schema);
+
+  boolean schemaExists(String schema);
+
+  /**
+   * Creates the staging schema of a run, tagged {@link SchemaTag.Role#STAGING}. A staging schema
+   * left by an earlier attempt of the same run is dropped and created again.
+   */
+  void createStaging(StagingSchema staging);
+
+  /**
+   * Brings the live relations a build must keep into staging: Snowflake clones the whole live
+   * schema (zero-copy), Postgres copies only {@code keepRelations} (incremental models and
+   * snapshots) and recreates nothing else. A missing live schema or relation is skipped, as on a
+   * first deploy.
+   *
+   * @param keepRelations relation names (identifiers) of the live schema
+   */
+  void cloneLive(StagingSchema staging, List<String> keepRelations);
+
+  /**
+   * Exchanges live and staging atomically: afterwards the live name holds the new build, tagged
+   * {@link SchemaTag.Role#LIVE} with the staging's run, and the staging name holds the previous
+   * live version, tagged {@link SchemaTag.Role#PREVIOUS}. When there is no live schema yet the
+   * staging schema is renamed to live.
+   *
+   * @return false if live already carried this run's tag, so that nothing was swapped twice
+   */
+  boolean swap(StagingSchema staging);
+
+  /**
+   * Makes the grants of a schema equal {@code desired}: USAGE on the schema and each privilege on
+   * every table and view (and, where the warehouse has them, on future ones). Grants not in {@code
+   * desired} are revoked. Owner privileges are never touched.
+   *
+   * @return what had to change
+   */
+  GrantDrift applyGrants(String schema, SchemaGrants desired);
+
+  /** The grants held on the schema, in the same shape as {@link #applyGrants}. */
+  SchemaGrants currentGrants(String schema);
+
+  /** Drops the schema and everything in it; nothing if it does not exist. */
+  void drop(String schema);
+
+  /**
+   * Schemas created by the operator for {@code liveSchema}: their name matches {@link
+   * StagingSchema#namePattern} and their comment carries a {@link SchemaTag}. Oldest first.
+   */
+  List<OwnedSchema> ownedSchemas(String liveSchema);
+
+  /** The operator's tag on a schema, empty if it has none or does not exist. */
+  Optional<SchemaTag> tag(String schema);
+
+  @Override
+  void close();
+}
