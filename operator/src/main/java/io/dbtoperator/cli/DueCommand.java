@@ -141,7 +141,7 @@ final class DueCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
   }
 
-  private static Instant parseInstant(String text) {
+  static Instant parseInstant(String text) {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {

@@ -12,8 +12,21 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "dbt-operator 0.1.0",
     description = "Plans, deploys and refreshes dbt projects schema by schema.",
-    subcommands = {PlanCommand.class, DueCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 no changes, 2 changes (plan) or refreshes due (due), 1 error."})
+    subcommands = {
+      PlanCommand.class,
+      DueCommand.class,
+      DeployCommand.class,
+      RefreshCommand.class,
+      StatusCommand.class,
+      RollbackCommand.class,
+      RunsCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {
+      "",
+      "Exit codes: 0 no changes or all went live, 2 changes (plan) or refreshes due (due),"
+          + " 1 error or a schema that failed or waits."
+    })
 public final class Main {
   static final int NO_CHANGES = 0;
   static final int ERROR = 1;
@@ -48,7 +61,9 @@ public final class Main {
   private static String userMessage(Exception ex) {
     if (ex instanceof PlanException
         || ex instanceof UserInputException
-        || ex instanceof StateStoreException) {
+        || ex instanceof StateStoreException
+        || ex instanceof io.dbtoperator.warehouse.WarehouseException
+        || ex instanceof io.dbtoperator.run.ArtifactStoreException) {
       return ex.getMessage();
     }
     return ex.getClass().getSimpleName() + ": " + ex.getMessage();

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
@@ -149,6 +150,40 @@ public final class JGitRepository implements SourceRepository {
     } catch (IOException e) {
       throw new UncheckedIOException(
           "repository " + location + ": cannot read " + fullPath + " at " + commit, e);
+    }
+  }
+
+  @Override
+  public void export(String commit, String projectDir, Path target) {
+    String prefix = normalizedDir(projectDir);
+    try (RevWalk walk = new RevWalk(repository);
+        TreeWalk treeWalk = new TreeWalk(repository)) {
+      RevCommit revCommit = walk.parseCommit(ObjectId.fromString(commit));
+      treeWalk.addTree(revCommit.getTree());
+      treeWalk.setRecursive(true);
+      if (!prefix.isEmpty()) {
+        treeWalk.setFilter(PathFilter.create(prefix));
+      }
+      Files.createDirectories(target);
+      while (treeWalk.next()) {
+        if (!FileMode.REGULAR_FILE.equals(treeWalk.getFileMode(0))
+            && !FileMode.EXECUTABLE_FILE.equals(treeWalk.getFileMode(0))) {
+          continue;
+        }
+        String path = treeWalk.getPathString();
+        String relativePath = prefix.isEmpty() ? path : path.substring(prefix.length() + 1);
+        Path file = target.resolve(relativePath).normalize();
+        if (!file.startsWith(target)) {
+          continue;
+        }
+        Files.createDirectories(file.getParent());
+        try (var out = Files.newOutputStream(file)) {
+          repository.open(treeWalk.getObjectId(0), Constants.OBJ_BLOB).copyTo(out);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "repository " + location + ": cannot export " + commit + " into " + target, e);
     }
   }
 

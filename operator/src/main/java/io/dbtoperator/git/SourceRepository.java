@@ -18,6 +18,12 @@ public interface SourceRepository extends AutoCloseable {
   /** A file's bytes at a commit, by its path relative to the project directory. */
   Optional<byte[]> read(String commit, String projectDir, String path);
 
+  /**
+   * Writes the files of the project directory at a commit into {@code target}, which must be empty
+   * or absent. Symbolic links and submodules are skipped.
+   */
+  void export(String commit, String projectDir, java.nio.file.Path target);
+
   @Override
   void close();
 }

@@ -10,6 +10,7 @@ import java.util.Map;
  *     incremental_strategy, enabled) mapped to their value rendered as compact JSON; absent keys
  *     are left out
  * @param attachedNode for generic tests, the node the test is attached to, else null
+ * @param fqn dbt's fully qualified name (package, directories, name); what --select matches
  */
 public record ManifestNode(
     String uniqueId,
@@ -25,7 +26,12 @@ public record ManifestNode(
     List<String> dependsOnNodes,
     List<String> dependsOnMacros,
     Map<String, String> buildConfig,
-    String attachedNode) {
+    String attachedNode,
+    List<String> fqn) {
+
+  public ManifestNode {
+    fqn = fqn == null ? List.of() : List.copyOf(fqn);
+  }
 
   public boolean isModel() {
     return "model".equals(resourceType);

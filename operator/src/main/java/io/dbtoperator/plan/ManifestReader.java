@@ -249,6 +249,7 @@ public final class ManifestReader {
       String checksum = null;
       String originalFilePath = null;
       String attachedNode = null;
+      List<String> fqn = List.of();
       JsonNode config = null;
       DependsOn dependsOn = DependsOn.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -264,6 +265,7 @@ public final class ManifestReader {
           case "alias" -> alias = text();
           case "original_file_path" -> originalFilePath = text();
           case "attached_node" -> attachedNode = text();
+          case "fqn" -> fqn = strings(value);
           case "checksum" -> checksum = checksum(value);
           case "config" ->
               config = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
@@ -287,7 +289,8 @@ public final class ManifestReader {
           dependsOn.nodes,
           dependsOn.macros,
           buildConfig,
-          attachedNode);
+          attachedNode,
+          fqn);
     }
 
     private static Map<String, String> buildConfig(JsonNode config) {

@@ -44,6 +44,21 @@ public interface Warehouse extends AutoCloseable {
   boolean swap(StagingSchema staging);
 
   /**
+   * Makes a previous version live again, the same way {@link #swap} does: the current live version
+   * takes the previous schema's name, tagged {@link SchemaTag.Role#PREVIOUS}.
+   *
+   * @return false if live already held that version
+   */
+  boolean restore(String liveSchema, OwnedSchema previous);
+
+  /**
+   * True when {@link #cloneLive} brings every relation of live into staging, so a build may select
+   * only the changed models; false when staging holds only what the build creates plus the kept
+   * relations, so every model of the schema must be built.
+   */
+  boolean clonesWholeSchema();
+
+  /**
    * Makes the grants of a schema equal {@code desired}: USAGE on the schema and each privilege on
    * every table and view (and, where the warehouse has them, on future ones). Grants not in {@code
    * desired} are revoked. Owner privileges are never touched.

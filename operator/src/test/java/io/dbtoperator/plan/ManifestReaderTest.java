@@ -97,7 +97,8 @@ class ManifestReaderTest {
                     "database", "null",
                     "unique_key", "\"contract_address\"",
                     "enabled", "true"),
-                null));
+                null,
+                List.of("ethereum_models", "bronze", "bronze__contracts_backfill")));
   }
 
   @Test
@@ -178,7 +179,8 @@ class ManifestReaderTest {
                     "unique_key", "null",
                     "incremental_strategy", "null",
                     "enabled", "true"),
-                null));
+                null,
+                List.of("jaffle_shop", "marts", "customers")));
   }
 
   @Test

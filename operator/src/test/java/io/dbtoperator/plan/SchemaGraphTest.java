@@ -440,7 +440,8 @@ class SchemaGraphTest {
         Arrays.asList(parents),
         List.of(),
         Map.of("materialized", "\"" + materialized + "\""),
-        null);
+        null,
+        List.of("p", id.substring(id.lastIndexOf('.') + 1)));
   }
 
   private static Manifest manifest(ManifestNode... nodes) {

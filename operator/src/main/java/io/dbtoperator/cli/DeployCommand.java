@@ -1,0 +1,49 @@
+package io.dbtoperator.cli;
+
+import io.dbtoperator.run.ProjectRunner;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "deploy",
+    mixinStandardHelpOptions = true,
+    description =
+        "Plans the change from the live commit to --to and carries it out: each schema is built"
+            + " into staging, tested, granted and swapped in. Exit 1 if a schema failed or waits.")
+final class DeployCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ProjectOptions options;
+
+  @Option(
+      names = "--to",
+      defaultValue = "HEAD",
+      description = "Revision to deploy (default: HEAD).")
+  String to;
+
+  private final Clock clock;
+
+  DeployCommand() {
+    this(Clock.systemUTC());
+  }
+
+  DeployCommand(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out), out)) {
+      ProjectRunner.DeployResult result = session.runner().deploy(to);
+      out.println(PlanRenderer.text(result.plan(), "Plan"));
+      ProgressPrinter.table(out, result.outcomes());
+      return ProgressPrinter.exitCode(result.outcomes());
+    }
+  }
+}

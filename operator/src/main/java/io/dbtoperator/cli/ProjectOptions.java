@@ -1,0 +1,176 @@
+package io.dbtoperator.cli;
+
+import io.dbtoperator.git.JGitRepository;
+import io.dbtoperator.git.SourceRepository;
+import io.dbtoperator.plan.ProjectLayout;
+import io.dbtoperator.run.ArtifactStore;
+import io.dbtoperator.run.LocalDbtExecutor;
+import io.dbtoperator.run.ProjectRunner;
+import io.dbtoperator.run.RunListener;
+import io.dbtoperator.run.RunSettings;
+import io.dbtoperator.run.StepHook;
+import io.dbtoperator.run.WarehouseLocation;
+import io.dbtoperator.state.StateLocation;
+import io.dbtoperator.state.StateStore;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that run dbt or read what runs left behind. */
+final class ProjectOptions {
+  @Option(names = "--repo", defaultValue = ".", description = "Git repository (default: .).")
+  Path repo;
+
+  @Option(
+      names = "--project-dir",
+      defaultValue = ".",
+      description = "Directory of dbt_project.yml inside the repository (default: .).")
+  String projectDir;
+
+  @Option(
+      names = "--project",
+      description = "Project key in the state store (default: the dbt project's name).")
+  String project;
+
+  @Option(
+      names = "--state",
+      defaultValue = "sqlite:.dbt-operator/state.db",
+      description = "State store: sqlite:PATH (default: ${DEFAULT-VALUE}).")
+  String state;
+
+  @Option(
+      names = "--artifacts",
+      defaultValue = ".dbt-operator/artifacts",
+      description =
+          "Directory for logs, run results, manifests and docs (default: ${DEFAULT-VALUE}).")
+  Path artifacts;
+
+  @Option(
+      names = "--warehouse",
+      defaultValue = "embedded:.dbt-operator/postgres",
+      description =
+          "embedded:DIR (a PostgreSQL started by the command, data kept in DIR) or"
+              + " postgres://USER@HOST:PORT/DB?schema=S; the password comes from"
+              + " DBT_OPERATOR_PG_PASSWORD or PGPASSWORD (default: ${DEFAULT-VALUE}).")
+  String warehouse;
+
+  @Option(
+      names = "--dbt",
+      description = "dbt executable (default: .venv/bin/dbt of the repository, else dbt on PATH).")
+  Path dbt;
+
+  @Option(
+      names = "--work",
+      defaultValue = ".dbt-operator/work",
+      description = "Directory for checkouts and dbt output (default: ${DEFAULT-VALUE}).")
+  Path work;
+
+  @Option(names = "--threads", defaultValue = "4", description = "dbt --threads (default: 4).")
+  int threads;
+
+  @Option(
+      names = "--keep-previous",
+      defaultValue = "1",
+      description = "Previous versions kept per schema for rollback (default: 1).")
+  int keepPrevious;
+
+  /** Everything a command opened, closed together. */
+  record Session(
+      String project,
+      SourceRepository repository,
+      StateStore store,
+      ArtifactStore artifacts,
+      WarehouseLocation warehouse,
+      ProjectRunner runner)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      try (repository;
+          store;
+          artifacts;
+          warehouse) {
+        // closes all four, in reverse order, even if one fails
+      }
+    }
+  }
+
+  /** Opens the state store only, for commands that read history. */
+  StateStore openStore(Clock clock) {
+    return StateLocation.parse(state).open(clock);
+  }
+
+  String project(SourceRepository repository, String revision) {
+    if (project != null) {
+      return project;
+    }
+    String commit = repository.resolve(revision);
+    byte[] yml =
+        repository
+            .read(commit, projectDir, "dbt_project.yml")
+            .orElseThrow(
+                () ->
+                    new UserInputException(
+                        "dbt_project.yml not found in "
+                            + repo
+                            + " at "
+                            + revision
+                            + ": check --repo and --project-dir"));
+    String name = ProjectLayout.parse(yml, "dbt_project.yml").name();
+    if (name == null) {
+      throw new UserInputException("dbt_project.yml has no name; pass --project");
+    }
+    return name;
+  }
+
+  Session open(String revision, Clock clock, RunListener listener, PrintWriter out) {
+    SourceRepository repository = JGitRepository.open(repo);
+    String key = project(repository, revision);
+    StateStore store = openStore(clock);
+    ArtifactStore artifactStore = new io.dbtoperator.run.LocalArtifactStore(artifacts);
+    WarehouseLocation location = WarehouseLocation.open(warehouse, System::getenv);
+    ProjectRunner runner =
+        new ProjectRunner(
+            key,
+            repository,
+            projectDir,
+            work.resolve(key),
+            store,
+            location.target(),
+            new LocalDbtExecutor(dbtExecutable()),
+            artifactStore,
+            new ArtifactStore.ProjectKey("local", key),
+            clock,
+            new RunSettings(
+                holder(), Duration.ofMinutes(30), keepPrevious, Duration.ofHours(24), threads),
+            listener,
+            StepHook.NONE,
+            line -> {});
+    return new Session(key, repository, store, artifactStore, location, runner);
+  }
+
+  private Path dbtExecutable() {
+    if (dbt != null) {
+      return dbt;
+    }
+    Path venv = repo.resolve(".venv/bin/dbt");
+    if (Files.isExecutable(venv)) {
+      return venv;
+    }
+    Path here = Path.of(".venv/bin/dbt");
+    return Files.isExecutable(here) ? here.toAbsolutePath() : Path.of("dbt");
+  }
+
+  /** One CLI per host at a time: a crashed command on this host can take its lease back. */
+  private static String holder() {
+    try {
+      return "cli@" + InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "cli@localhost";
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.dbtoperator.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbtoperator.state.RunCounts;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Live progress of dbt runs, read from the {@code --log-format json} lines dbt prints. Every event
+ * about a node carries {@code data.node_info} with the node's id, type and current status; the
+ * newest status of each node is kept, so counts never go backwards or count a node twice.
+ */
+public final class DbtProgress {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+  private String currentNode;
+  private final List<String> errors = new ArrayList<>();
+
+  /** The newest status of one node. */
+  public record NodeState(String uniqueId, String resourceType, String status) {
+    boolean isTest() {
+      return "test".equals(resourceType) || "unit_test".equals(resourceType);
+    }
+
+    boolean succeeded() {
+      return status.equals("success") || status.equals("pass") || status.equals("warn");
+    }
+
+    boolean failed() {
+      return status.equals("error") || status.equals("fail") || status.equals("runtime error");
+    }
+
+    boolean skipped() {
+      return status.equals("skipped");
+    }
+  }
+
+  /**
+   * Reads one line of dbt output. Lines that are not JSON events (a crash trace, a warning of
+   * Python itself) are kept as errors when they look like one, and otherwise ignored by design:
+   * they carry no node status.
+   *
+   * @return true if the line changed the progress
+   */
+  public synchronized boolean accept(String line) {
+    if (line.isEmpty() || line.charAt(0) != '{') {
+      return false;
+    }
+    JsonNode event;
+    try {
+      event = JSON.readTree(line);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException notAnEvent) {
+      return false;
+    }
+    JsonNode info = event.path("info");
+    if ("error".equals(info.path("level").asText()) && info.hasNonNull("msg")) {
+      errors.add(info.get("msg").asText());
+    }
+    JsonNode node = event.path("data").path("node_info");
+    String id = node.path("unique_id").asText(null);
+    String status = node.path("node_status").asText(null);
+    if (id == null || status == null) {
+      return false;
+    }
+    String type = node.path("resource_type").asText("");
+    NodeState previous = nodes.get(id);
+    NodeState next = new NodeState(id, type, status);
+    if (next.equals(previous)) {
+      return false;
+    }
+    nodes.put(id, next);
+    if (next.succeeded() || next.failed() || next.skipped()) {
+      if (id.equals(currentNode)) {
+        currentNode = null;
+      }
+    } else {
+      currentNode = id;
+    }
+    return true;
+  }
+
+  public synchronized RunCounts counts() {
+    int total = 0;
+    int succeeded = 0;
+    int failed = 0;
+    int skipped = 0;
+    int testsPassed = 0;
+    int testsFailed = 0;
+    for (NodeState node : nodes.values()) {
+      if (node.isTest()) {
+        if (node.succeeded()) {
+          testsPassed++;
+        } else if (node.failed()) {
+          testsFailed++;
+        }
+        continue;
+      }
+      total++;
+      if (node.succeeded()) {
+        succeeded++;
+      } else if (node.failed()) {
+        failed++;
+      } else if (node.skipped()) {
+        skipped++;
+      }
+    }
+    return new RunCounts(total, succeeded, failed, skipped, testsPassed, testsFailed);
+  }
+
+  /** Nodes (models, seeds, snapshots and tests) whose newest status is a failure. */
+  public synchronized List<String> failedNodes() {
+    return nodes.values().stream().filter(NodeState::failed).map(NodeState::uniqueId).toList();
+  }
+
+  public synchronized Optional<String> currentNode() {
+    return Optional.ofNullable(currentNode);
+  }
+
+  /** Messages of error-level events, e.g. a compilation error that stops dbt before any node. */
+  public synchronized List<String> errors() {
+    return List.copyOf(errors);
+  }
+}

@@ -1,0 +1,312 @@
+package io.dbtoperator.run;
+
+import io.dbtoperator.plan.Action;
+import io.dbtoperator.plan.OperatorConfig;
+import io.dbtoperator.plan.PlanStep;
+import io.dbtoperator.plan.SchemaGraph;
+import io.dbtoperator.plan.SchemaNode;
+import io.dbtoperator.state.ManifestPointer;
+import io.dbtoperator.state.RunCounts;
+import io.dbtoperator.state.RunRecord;
+import io.dbtoperator.state.RunStatus;
+import io.dbtoperator.state.RunType;
+import io.dbtoperator.state.SchemaState;
+import io.dbtoperator.state.StateStore;
+import io.dbtoperator.warehouse.GrantDrift;
+import io.dbtoperator.warehouse.OwnedSchema;
+import io.dbtoperator.warehouse.SchemaGrants;
+import io.dbtoperator.warehouse.SchemaTag;
+import io.dbtoperator.warehouse.Warehouse;
+import io.dbtoperator.warehouse.WarehouseException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Carries out a plan (a deploy) or a refresh tick: one {@link SchemaRun} per step, in the plan's
+ * dependency order. A failed schema blocks only the schemas that read from it; they are reported as
+ * waiting, and everything unrelated goes live.
+ */
+public final class RunEngine {
+  private final String project;
+  private final StateStore store;
+  private final WarehouseTarget target;
+  private final DbtExecutor dbt;
+  private final ArtifactStore artifacts;
+  private final ArtifactStore.ProjectKey artifactKey;
+  private final Clock clock;
+  private final RunSettings settings;
+  private final RunListener listener;
+  private final StepHook hook;
+
+  public RunEngine(
+      String project,
+      StateStore store,
+      WarehouseTarget target,
+      DbtExecutor dbt,
+      ArtifactStore artifacts,
+      ArtifactStore.ProjectKey artifactKey,
+      Clock clock,
+      RunSettings settings,
+      RunListener listener,
+      StepHook hook) {
+    this.project = project;
+    this.store = store;
+    this.target = target;
+    this.dbt = dbt;
+    this.artifacts = artifacts;
+    this.artifactKey = artifactKey;
+    this.clock = clock;
+    this.settings = settings;
+    this.listener = listener;
+    this.hook = hook;
+  }
+
+  /**
+   * Carries out {@code steps} (a deploy plan's or a refresh tick's) on the workspace's commit.
+   *
+   * @param deploy true for a deploy: the manifest pointer moves to the commit when every schema
+   *     went live, and docs are generated
+   */
+  public List<SchemaOutcome> apply(
+      Workspace workspace,
+      OperatorConfig config,
+      List<PlanStep> steps,
+      RunType type,
+      boolean deploy) {
+    SchemaGraph graph = SchemaGraph.build(workspace.manifest(), config);
+    List<SchemaOutcome> outcomes = new ArrayList<>();
+    Map<String, SchemaOutcome> blocking = new HashMap<>();
+    try (Warehouse warehouse = target.open(project, clock, text -> listener.notice("", text))) {
+      RunContext context =
+          new RunContext(
+              project,
+              store,
+              warehouse,
+              target,
+              dbt,
+              artifacts,
+              artifactKey,
+              workspace,
+              config,
+              type,
+              clock,
+              settings,
+              listener,
+              hook);
+      for (PlanStep step : steps) {
+        SchemaOutcome outcome = applyStep(context, graph, step, blocking);
+        outcomes.add(outcome);
+        if (outcome.result().blocksDependents()) {
+          blocking.put(step.schema().toLowerCase(Locale.ROOT), outcome);
+        }
+      }
+      if (deploy) {
+        finishDeploy(workspace, outcomes);
+      }
+    }
+    return outcomes;
+  }
+
+  private SchemaOutcome applyStep(
+      RunContext context, SchemaGraph graph, PlanStep step, Map<String, SchemaOutcome> blocking) {
+    for (String upstream : step.dependsOn()) {
+      SchemaOutcome blocker = blocking.get(upstream.toLowerCase(Locale.ROOT));
+      if (blocker != null) {
+        String reason =
+            blocker.result() == SchemaOutcome.Result.WAITING
+                ? "waiting for " + upstream + ", which is waiting"
+                : "waiting for "
+                    + upstream
+                    + ", which "
+                    + (blocker.result() == SchemaOutcome.Result.BUSY ? "is busy" : "failed");
+        return finished(step, SchemaOutcome.Result.WAITING, reason);
+      }
+    }
+    if (step.action() == Action.NOOP) {
+      return finished(step, SchemaOutcome.Result.UNCHANGED, applyConfigOnly(context, step));
+    }
+    if (step.action() == Action.RETIRE) {
+      return finished(
+          step,
+          SchemaOutcome.Result.UNCHANGED,
+          "no longer in the project; left in place (dbt-operator does not drop live schemas)");
+    }
+    Optional<SchemaNode> schema = graph.schema(step.schema());
+    if (schema.isEmpty()) {
+      return finished(
+          step, SchemaOutcome.Result.FAILED, "schema " + step.schema() + " is not in the manifest");
+    }
+    RunId.Kind kind =
+        step.snapshotsOnly()
+            ? RunId.Kind.SNAPSHOT
+            : switch (step.action()) {
+              case DEPLOY -> RunId.Kind.DEPLOY;
+              case FULL_DEPLOY -> RunId.Kind.FULL_DEPLOY;
+              case REFRESH -> RunId.Kind.REFRESH;
+              case FULL_REFRESH -> RunId.Kind.FULL_REFRESH;
+              default -> throw new IllegalStateException("handled above: " + step.action());
+            };
+    return new SchemaRun(context, step, schema.get(), kind).execute();
+  }
+
+  /** Settings that need no rebuild take effect on live at once; today that is grants. */
+  private String applyConfigOnly(RunContext context, PlanStep step) {
+    if (!step.configChanges().contains("grants")
+        || !context.warehouse().schemaExists(step.schema())) {
+      return step.configChanges().isEmpty()
+          ? "no change"
+          : "settings changed: " + String.join(", ", step.configChanges());
+    }
+    SchemaGrants desired =
+        SchemaGrants.of(context.config().effectivePolicy(step.schema()).grants());
+    GrantDrift drift = context.warehouse().applyGrants(step.schema(), desired);
+    return "grants applied to live: " + drift.describe();
+  }
+
+  private SchemaOutcome finished(PlanStep step, SchemaOutcome.Result result, String message) {
+    SchemaOutcome outcome =
+        new SchemaOutcome(
+            step.schema(),
+            step.action(),
+            step.snapshotsOnly(),
+            result,
+            null,
+            RunCounts.NONE,
+            message);
+    listener.finished(outcome);
+    return outcome;
+  }
+
+  /**
+   * Stores the commit's manifest; when every schema is live at the commit, points the project at it
+   * and deletes older manifests, so the next plan starts from here. Then regenerates the docs.
+   */
+  private void finishDeploy(Workspace workspace, List<SchemaOutcome> outcomes) {
+    artifacts.putManifest(artifactKey, workspace.commit(), workspace.manifestFile());
+    boolean complete = outcomes.stream().noneMatch(o -> o.result().blocksDependents());
+    if (complete) {
+      for (int attempt = 0; attempt < 5; attempt++) {
+        Optional<ManifestPointer> current = store.manifest(project);
+        ManifestPointer next =
+            new ManifestPointer(
+                project,
+                workspace.commit(),
+                "manifest/" + workspace.commit() + ".json",
+                clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                0);
+        if (store.compareAndSetManifest(current.map(ManifestPointer::version).orElse(0L), next)) {
+          break;
+        }
+      }
+      artifacts.retainOnlyManifest(artifactKey, workspace.commit());
+    }
+    if (outcomes.stream().anyMatch(o -> o.result() == SchemaOutcome.Result.LIVE)) {
+      generateDocs(workspace);
+    }
+  }
+
+  private void generateDocs(Workspace workspace) {
+    StagingRedirect.install(
+        workspace.projectDir(),
+        workspace.layout(),
+        workspace.manifest(),
+        Map.of(),
+        target.type().equals("snowflake"));
+    DbtProfile profile = target.profile(workspace.profileName(), settings.threads(), null);
+    DbtCommand command = workspace.command(target, profile, List.of("docs", "generate"), "docs");
+    int exit = dbt.run(command, line -> {});
+    if (exit != 0) {
+      listener.notice("", "dbt docs generate failed (exit " + exit + "); docs were not updated");
+      return;
+    }
+    artifacts.putDocs(artifactKey, workspace.targetPath("docs"));
+  }
+
+  /**
+   * The store must agree with the warehouse: the schema's live commit becomes the restored
+   * version's (abbreviated, as its run id has it), and the history gets a rollback run.
+   */
+  private void recordRollback(String schema, String commit, Instant now, String message) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      SchemaState current =
+          store.schema(project, schema).orElse(SchemaState.absent(project, schema));
+      SchemaState next =
+          new SchemaState(
+              project,
+              schema,
+              commit == null ? current.liveCommit() : commit,
+              current.lastRefresh(),
+              current.lastFullRefresh(),
+              current.lastSnapshot(),
+              0);
+      if (store.compareAndSet(current.version(), next)) {
+        break;
+      }
+    }
+    String liveCommit = store.schema(project, schema).map(SchemaState::liveCommit).orElse(null);
+    RunId id = RunId.of(now, liveCommit == null ? "00000000" : liveCommit, RunId.Kind.ROLLBACK);
+    store.insertRun(
+        new RunRecord(
+            id.value(),
+            project,
+            schema,
+            RunType.MANUAL,
+            RunStatus.SUCCESSFUL,
+            now,
+            now,
+            RunCounts.NONE,
+            null,
+            RunStep.SWAP.name(),
+            message,
+            0));
+  }
+
+  /**
+   * Makes the newest previous version of {@code schema} live again, with the same atomic swap as a
+   * deploy. The replaced version becomes the previous one, so a second rollback undoes the first.
+   */
+  public SchemaOutcome rollback(String schema) {
+    try (Warehouse warehouse = target.open(project, clock, text -> listener.notice(schema, text))) {
+      List<OwnedSchema> previous =
+          warehouse.ownedSchemas(schema).stream()
+              .filter(o -> o.tag().role() == SchemaTag.Role.PREVIOUS)
+              .toList();
+      if (previous.isEmpty()) {
+        throw new WarehouseException(
+            "rollback "
+                + schema
+                + ": no previous version is kept (retention keeps "
+                + settings.keepPrevious()
+                + ")");
+      }
+      OwnedSchema newest = previous.get(previous.size() - 1);
+      Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+      RunId restoredRun = RunId.parse(newest.tag().runId());
+      String restoredCommit = restoredRun == null ? null : restoredRun.commitPrefix();
+      warehouse.restore(schema, newest);
+      String message =
+          "rolled back to the version built by run "
+              + newest.tag().runId()
+              + (restoredCommit == null ? "" : " (commit " + restoredCommit + ")");
+      recordRollback(schema, restoredCommit, now, message);
+      SchemaOutcome outcome =
+          new SchemaOutcome(
+              schema,
+              Action.DEPLOY,
+              false,
+              SchemaOutcome.Result.LIVE,
+              newest.tag().runId(),
+              RunCounts.NONE,
+              message);
+      listener.finished(outcome);
+      return outcome;
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.dbtoperator.run;
+
+/** Receives the progress of a plan as it is carried out, e.g. to print it or to patch a status. */
+public interface RunListener {
+
+  RunListener NONE = new RunListener() {};
+
+  default void started(String schema, String runId, String what) {}
+
+  /** Called whenever a node of the schema's dbt run changes status. */
+  default void progress(String schema, DbtProgress progress) {}
+
+  /** Something the run repaired or could not do, that does not fail it. */
+  default void notice(String schema, String text) {}
+
+  default void finished(SchemaOutcome outcome) {}
+}

@@ -1,0 +1,602 @@
+package io.dbtoperator.run;
+
+import io.dbtoperator.plan.ManifestNode;
+import io.dbtoperator.plan.PlanStep;
+import io.dbtoperator.plan.SchemaNode;
+import io.dbtoperator.state.Lease;
+import io.dbtoperator.state.RunCounts;
+import io.dbtoperator.state.RunRecord;
+import io.dbtoperator.state.RunStatus;
+import io.dbtoperator.state.SchemaState;
+import io.dbtoperator.state.StateStoreException;
+import io.dbtoperator.warehouse.GrantDrift;
+import io.dbtoperator.warehouse.OwnedSchema;
+import io.dbtoperator.warehouse.SchemaGrants;
+import io.dbtoperator.warehouse.SchemaTag;
+import io.dbtoperator.warehouse.StagingSchema;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One run of one schema: a small state machine over {@link RunStep}s whose progress is kept in the
+ * run history, so that a process that dies anywhere can be restarted and finish the same run.
+ *
+ * <p>Each step is idempotent, and the warehouse itself records whether the swap happened (the live
+ * schema's tag names the run that built it), so a step repeated after a crash never swaps twice.
+ */
+final class SchemaRun {
+  private static final String DBT_LOG = "dbt.log";
+
+  private final RunContext context;
+  private final PlanStep step;
+  private final SchemaNode schema;
+  private final RunId.Kind kind;
+  private final List<String> notices = new ArrayList<>();
+  private RunRecord run;
+  private RunId runId;
+  private DbtProgress progress = new DbtProgress();
+
+  SchemaRun(RunContext context, PlanStep step, SchemaNode schema, RunId.Kind kind) {
+    this.context = context;
+    this.step = step;
+    this.schema = schema;
+    this.kind = kind;
+  }
+
+  SchemaOutcome execute() {
+    Optional<Lease> lease =
+        context
+            .store()
+            .tryAcquireLease(
+                context.project(),
+                schema.name(),
+                context.settings().holder(),
+                context.settings().leaseTtl());
+    if (lease.isEmpty()) {
+      return outcome(
+          SchemaOutcome.Result.BUSY, null, "another run holds the lease of " + schema.name());
+    }
+    try {
+      run = resumeOrStart();
+      context.listener().started(schema.name(), run.id(), describe());
+      return kind.swaps() ? runSteps(lease.get()) : runInPlace(lease.get());
+    } finally {
+      context.store().releaseLease(lease.get());
+    }
+  }
+
+  private String describe() {
+    RunStep last = RunStep.named(run.lastCompletedStep());
+    String what = step.snapshotsOnly() ? "snapshot" : step.action().json();
+    return last == null ? what : what + " (resumed after " + last.name().toLowerCase() + ")";
+  }
+
+  /** The swapping kinds: staging, clone, build and test, grant, swap, record, cleanup. */
+  private SchemaOutcome runSteps(Lease lease) {
+    StagingSchema staging = new StagingSchema(context.project(), schema.name(), run.id());
+    RunStep last = RunStep.named(run.lastCompletedStep());
+    for (RunStep next : RunStep.values()) {
+      if (last != null && next.ordinal() <= last.ordinal()) {
+        continue;
+      }
+      if (!context.store().renewLease(lease, context.settings().leaseTtl())) {
+        return fail("lost the lease of " + schema.name() + " before " + next, RunCounts.NONE);
+      }
+      try {
+        Optional<String> failure = perform(next, staging);
+        if (failure.isPresent()) {
+          return fail(failure.get(), progress.counts());
+        }
+      } catch (RuntimeException e) {
+        if (e instanceof StateStoreException) {
+          throw e;
+        }
+        return fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts());
+      }
+      context.hook().afterStep(schema.name(), next);
+      updateRun(run.status(), null, next, null);
+    }
+    String message = notices.isEmpty() ? "live" : String.join("; ", notices);
+    updateRun(RunStatus.SUCCESSFUL, now(), RunStep.CLEANUP, message);
+    return outcome(SchemaOutcome.Result.LIVE, run.id(), message);
+  }
+
+  /**
+   * @return a failure message when the step failed in a way that leaves live untouched
+   */
+  private Optional<String> perform(RunStep next, StagingSchema staging) {
+    switch (next) {
+      case PREPARE_STAGING -> context.warehouse().createStaging(staging);
+      case CLONE -> context.warehouse().cloneLive(staging, relationsToKeep());
+      case BUILD -> {
+        return build(staging);
+      }
+      case GRANT -> grant(staging);
+      case SWAP -> {
+        if (!context.warehouse().swap(staging)) {
+          notice("already swapped by an earlier attempt of this run");
+        }
+      }
+      case RECORD -> record();
+      case CLEANUP -> cleanup(staging);
+    }
+    return Optional.empty();
+  }
+
+  /** Snapshots run on live: a snapshot merges into its own history, which a swap would lose. */
+  private SchemaOutcome runInPlace(Lease lease) {
+    try {
+      Optional<String> failure = runDbt(null, snapshotSelection(), "snapshot");
+      if (failure.isPresent()) {
+        return fail(failure.get(), progress.counts());
+      }
+      context.hook().afterStep(schema.name(), RunStep.BUILD);
+      grantLive();
+      record();
+    } catch (RuntimeException e) {
+      if (e instanceof StateStoreException) {
+        throw e;
+      }
+      return fail(e.getMessage(), progress.counts());
+    }
+    String message = notices.isEmpty() ? "snapshots taken" : String.join("; ", notices);
+    updateRun(RunStatus.SUCCESSFUL, now(), RunStep.RECORD, message);
+    return outcome(SchemaOutcome.Result.LIVE, run.id(), message);
+  }
+
+  private Optional<String> build(StagingSchema staging) {
+    List<String> selection = buildSelection();
+    Optional<String> failure = Optional.empty();
+    if (!selection.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("build", "--select"));
+      args.addAll(selection);
+      if (kind == RunId.Kind.FULL_REFRESH) {
+        args.add("--full-refresh");
+      }
+      failure = runDbt(staging, args, "build");
+    }
+    if (failure.isEmpty() && kind.isDeploy()) {
+      List<String> snapshots = snapshotSelection();
+      if (!snapshots.isEmpty()) {
+        failure = runDbt(staging, snapshots, "snapshot");
+      }
+    }
+    return failure;
+  }
+
+  /**
+   * Runs dbt in the workspace with the staging redirect for this schema (none when {@code staging}
+   * is null), streaming its output to the run's log and to the listener.
+   */
+  private Optional<String> runDbt(StagingSchema staging, List<String> arguments, String what) {
+    Workspace workspace = context.workspace();
+    StagingRedirect.install(
+        workspace.projectDir(),
+        workspace.layout(),
+        workspace.manifest(),
+        staging == null ? java.util.Map.of() : java.util.Map.of(schema.name(), staging.name()),
+        context.target().type().equals("snowflake"));
+    String runDir = runDir();
+    DbtProfile profile =
+        context.target().profile(workspace.profileName(), context.settings().threads(), queryTag());
+    DbtCommand command = workspace.command(context.target(), profile, arguments, runDir);
+    Path log = workspace.root().resolve(runDir).resolve(DBT_LOG);
+    int exit;
+    try {
+      Files.createDirectories(log.getParent());
+      try (BufferedWriter writer =
+          Files.newBufferedWriter(
+              log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        writer.write("# " + command + System.lineSeparator());
+        exit =
+            context
+                .dbt()
+                .run(
+                    command,
+                    line -> {
+                      try {
+                        writer.write(line);
+                        writer.write(System.lineSeparator());
+                      } catch (IOException e) {
+                        throw new UncheckedIOException("cannot write " + log, e);
+                      }
+                      if (progress.accept(line)) {
+                        context.listener().progress(schema.name(), progress);
+                      }
+                    });
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + log, e);
+    }
+    if (exit == 0) {
+      return Optional.empty();
+    }
+    List<String> failed = progress.failedNodes();
+    StringBuilder message = new StringBuilder("dbt " + what + " failed (exit " + exit + ")");
+    if (!failed.isEmpty()) {
+      message.append(": ").append(String.join(", ", failed));
+    } else if (!progress.errors().isEmpty()) {
+      message.append(": ").append(String.join("; ", progress.errors()));
+    }
+    message.append("; live ").append(schema.name()).append(" is unchanged");
+    return Optional.of(message.toString());
+  }
+
+  private String runDir() {
+    return "runs/" + schema.name() + "/" + run.id();
+  }
+
+  private String queryTag() {
+    return "{\"app\":\"dbt-operator\",\"project\":\""
+        + context.project().replace("\"", "")
+        + "\",\"schema\":\""
+        + schema.name()
+        + "\",\"run\":\""
+        + run.id()
+        + "\"}";
+  }
+
+  /** dbt selectors (fully qualified names) of the models and seeds this run builds. */
+  private List<String> buildSelection() {
+    Set<String> ids = new LinkedHashSet<>();
+    boolean partial = context.warehouse().clonesWholeSchema() && kind.isDeploy();
+    for (String id : schema.relations()) {
+      ManifestNode node = context.workspace().manifest().nodes().get(id);
+      if (node == null || node.isSnapshot()) {
+        continue;
+      }
+      if (node.isSeed() && !kind.isDeploy()) {
+        continue;
+      }
+      if (partial && !step.models().contains(id)) {
+        continue;
+      }
+      ids.add(id);
+    }
+    if (kind.isDeploy()) {
+      // Ephemeral models and tests are not relations but are part of the step when they changed.
+      for (String id : step.models()) {
+        ManifestNode node = context.workspace().manifest().nodes().get(id);
+        if (node != null && node.isModel() && !node.isSnapshot()) {
+          ids.add(id);
+        }
+      }
+    }
+    return selectors(ids);
+  }
+
+  /** The snapshot command for this run: all of the schema's snapshots that the step names. */
+  private List<String> snapshotSelection() {
+    Set<String> ids = new LinkedHashSet<>();
+    for (String id : schema.relations()) {
+      ManifestNode node = context.workspace().manifest().nodes().get(id);
+      if (node != null
+          && node.isSnapshot()
+          && (step.snapshotsOnly() || step.models().contains(id))) {
+        ids.add(id);
+      }
+    }
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+    args.addAll(selectors(ids));
+    return args;
+  }
+
+  private List<String> selectors(Set<String> ids) {
+    List<String> selectors = new ArrayList<>();
+    for (String id : ids) {
+      ManifestNode node = context.workspace().manifest().nodes().get(id);
+      selectors.add(node.fqn().isEmpty() ? node.name() : String.join(".", node.fqn()));
+    }
+    return selectors;
+  }
+
+  /**
+   * Live relations staging must hold before the build: snapshots (their history), incremental
+   * models (unless fully refreshed) and every relation the build does not create.
+   */
+  private List<String> relationsToKeep() {
+    Set<String> built = new LinkedHashSet<>(buildSelection());
+    List<String> keep = new ArrayList<>();
+    for (String id : schema.relations()) {
+      ManifestNode node = context.workspace().manifest().nodes().get(id);
+      if (node == null) {
+        continue;
+      }
+      boolean incremental = "incremental".equals(node.materialized());
+      String selector = node.fqn().isEmpty() ? node.name() : String.join(".", node.fqn());
+      if (node.isSnapshot()
+          || (incremental && kind != RunId.Kind.FULL_REFRESH)
+          || !built.contains(selector)) {
+        keep.add(node.alias() == null ? node.name() : node.alias());
+      }
+    }
+    return keep;
+  }
+
+  private SchemaGrants desiredGrants() {
+    return SchemaGrants.of(context.config().effectivePolicy(schema.name()).grants());
+  }
+
+  private void grant(StagingSchema staging) {
+    if (context.warehouse().schemaExists(schema.name())) {
+      GrantDrift liveDrift =
+          context.warehouse().currentGrants(schema.name()).driftTo(desiredGrants());
+      if (!liveDrift.isEmpty()) {
+        notice(
+            "grants on live drifted from the desired ones ("
+                + liveDrift.describe()
+                + "); corrected with the swap");
+      }
+    }
+    context.warehouse().applyGrants(staging.name(), desiredGrants());
+  }
+
+  private void grantLive() {
+    GrantDrift drift = context.warehouse().applyGrants(schema.name(), desiredGrants());
+    if (!drift.isEmpty()) {
+      notice("grants corrected: " + drift.describe());
+    }
+  }
+
+  private void record() {
+    Instant startedAt = run.startedAt();
+    boolean snapshot = kind == RunId.Kind.SNAPSHOT;
+    boolean full = kind == RunId.Kind.FULL_REFRESH || kind == RunId.Kind.FULL_DEPLOY;
+    boolean snapshotsTaken = snapshot || kind.isDeploy() && hasSnapshots();
+    updateSchemaState(
+        current ->
+            new SchemaState(
+                context.project(),
+                schema.name(),
+                snapshot ? current.liveCommit() : context.workspace().commit(),
+                snapshot ? current.lastRefresh() : startedAt,
+                full ? startedAt : current.lastFullRefresh(),
+                snapshotsTaken ? startedAt : current.lastSnapshot(),
+                0));
+    uploadArtifacts();
+  }
+
+  /** Compare-and-set of the schema's state, re-read and retried when another writer won. */
+  private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      SchemaState current =
+          context
+              .store()
+              .schema(context.project(), schema.name())
+              .orElse(SchemaState.absent(context.project(), schema.name()));
+      if (context.store().compareAndSet(current.version(), change.apply(current))) {
+        return;
+      }
+    }
+    throw new StateStoreException(
+        "state of " + schema.name() + " kept changing while it was being recorded");
+  }
+
+  private boolean hasSnapshots() {
+    return !snapshotSelection().isEmpty();
+  }
+
+  private void uploadArtifacts() {
+    Workspace workspace = context.workspace();
+    Path dir = workspace.root().resolve(runDir());
+    Path log = dir.resolve(DBT_LOG);
+    if (Files.exists(log)) {
+      String location =
+          context
+              .artifacts()
+              .putRunFile(context.artifactKey(), schema.name(), run.id(), DBT_LOG, log);
+      run = withLogLocation(location);
+    }
+    Path results = dir.resolve("target").resolve("run_results.json");
+    if (Files.exists(results)) {
+      context
+          .artifacts()
+          .putRunFile(context.artifactKey(), schema.name(), run.id(), "run_results.json", results);
+    }
+    if (Files.exists(workspace.manifestFile())) {
+      context
+          .artifacts()
+          .putRunFile(
+              context.artifactKey(),
+              schema.name(),
+              run.id(),
+              "manifest.json",
+              workspace.manifestFile());
+    }
+  }
+
+  private RunRecord withLogLocation(String location) {
+    return new RunRecord(
+        run.id(),
+        run.project(),
+        run.schema(),
+        run.type(),
+        run.status(),
+        run.startedAt(),
+        run.endedAt(),
+        run.counts(),
+        location,
+        run.lastCompletedStep(),
+        run.message(),
+        run.version());
+  }
+
+  /** Drops previous versions beyond the retention and failed stagings past their TTL. */
+  private void cleanup(StagingSchema staging) {
+    List<OwnedSchema> owned = context.warehouse().ownedSchemas(schema.name());
+    List<OwnedSchema> previous =
+        owned.stream().filter(o -> o.tag().role() == SchemaTag.Role.PREVIOUS).toList();
+    int excess = previous.size() - context.settings().keepPrevious();
+    Instant expiry = now().minus(context.settings().stagingTtl());
+    for (OwnedSchema candidate : owned) {
+      boolean oldPrevious =
+          candidate.tag().role() == SchemaTag.Role.PREVIOUS && previous.indexOf(candidate) < excess;
+      boolean expiredStaging =
+          candidate.tag().role() == SchemaTag.Role.STAGING
+              && !candidate.name().equals(staging.name())
+              && candidate.tag().at().isBefore(expiry);
+      if (oldPrevious || expiredStaging) {
+        try {
+          context.warehouse().drop(candidate.name());
+        } catch (io.dbtoperator.warehouse.WarehouseException e) {
+          notice("kept " + candidate.name() + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private RunRecord resumeOrStart() {
+    String commit = context.workspace().commit();
+    List<RunRecord> recent =
+        context.store().runs(context.project(), schema.name(), null, 20).runs();
+    for (RunRecord candidate : recent) {
+      if (candidate.status() != RunStatus.RUNNING) {
+        continue;
+      }
+      RunId id = RunId.parse(candidate.id());
+      if (id != null && id.isFor(commit, kind)) {
+        runId = id;
+        return candidate;
+      }
+      supersede(candidate);
+    }
+    Instant start = now();
+    for (int attempt = 0; attempt < 60; attempt++) {
+      RunId id = RunId.of(start.plusSeconds(attempt), commit, kind);
+      RunRecord record =
+          new RunRecord(
+              id.value(),
+              context.project(),
+              schema.name(),
+              context.runType(),
+              RunStatus.RUNNING,
+              start,
+              null,
+              RunCounts.NONE,
+              null,
+              null,
+              null,
+              0);
+      if (context.store().insertRun(record)) {
+        runId = id;
+        return context.store().run(context.project(), schema.name(), id.value()).orElseThrow();
+      }
+    }
+    throw new StateStoreException("could not find a free run id for " + schema.name());
+  }
+
+  /**
+   * Ends an unfinished run that no longer matches the plan. If its swap already happened, the
+   * warehouse says so, and the store is brought in line before this run starts: the live commit
+   * becomes the abbreviated commit in the old run's id, which git resolves like any other.
+   */
+  private void supersede(RunRecord stale) {
+    Optional<SchemaTag> live = context.warehouse().tag(schema.name());
+    RunId staleId = RunId.parse(stale.id());
+    boolean swapped = staleId != null && live.isPresent() && live.get().runId().equals(stale.id());
+    if (swapped) {
+      updateSchemaState(
+          current ->
+              new SchemaState(
+                  context.project(),
+                  schema.name(),
+                  staleId.commitPrefix(),
+                  stale.startedAt(),
+                  current.lastFullRefresh(),
+                  current.lastSnapshot(),
+                  0));
+      notice("run " + stale.id() + " had gone live before its process stopped; recorded now");
+    }
+    String message =
+        swapped
+            ? "went live; recorded by run of " + now()
+            : "superseded: the plan changed before this run finished; its staging schema expires"
+                + " after "
+                + context.settings().stagingTtl();
+    RunRecord ended =
+        new RunRecord(
+            stale.id(),
+            stale.project(),
+            stale.schema(),
+            stale.type(),
+            swapped ? RunStatus.SUCCESSFUL : RunStatus.FAILED,
+            stale.startedAt(),
+            now(),
+            stale.counts(),
+            stale.logLocation(),
+            stale.lastCompletedStep(),
+            message,
+            stale.version());
+    context.store().compareAndSetRun(stale.version(), ended);
+  }
+
+  private SchemaOutcome fail(String message, RunCounts counts) {
+    updateRun(RunStatus.FAILED, now(), null, message, counts);
+    return outcome(SchemaOutcome.Result.FAILED, run.id(), message);
+  }
+
+  private void updateRun(RunStatus status, Instant endedAt, RunStep completed, String message) {
+    updateRun(status, endedAt, completed, message, progress.counts());
+  }
+
+  private void updateRun(
+      RunStatus status, Instant endedAt, RunStep completed, String message, RunCounts counts) {
+    RunRecord next =
+        new RunRecord(
+            run.id(),
+            run.project(),
+            run.schema(),
+            run.type(),
+            status,
+            run.startedAt(),
+            endedAt,
+            counts,
+            run.logLocation(),
+            completed == null ? run.lastCompletedStep() : completed.name(),
+            message == null ? run.message() : message,
+            run.version());
+    if (!context.store().compareAndSetRun(run.version(), next)) {
+      throw new StateStoreException(
+          "run " + run.id() + " of " + schema.name() + " was changed by another process");
+    }
+    run = context.store().run(run.project(), run.schema(), run.id()).orElseThrow();
+  }
+
+  private void notice(String text) {
+    notices.add(text);
+    context.listener().notice(schema.name(), text);
+  }
+
+  private SchemaOutcome outcome(SchemaOutcome.Result result, String id, String message) {
+    SchemaOutcome outcome =
+        new SchemaOutcome(
+            schema.name(),
+            step.action(),
+            step.snapshotsOnly(),
+            result,
+            id,
+            progress.counts(),
+            message);
+    context.listener().finished(outcome);
+    return outcome;
+  }
+
+  private Instant now() {
+    return context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+}

@@ -1,0 +1,137 @@
+package io.dbtoperator.run;
+
+import io.dbtoperator.plan.PlanException;
+import io.dbtoperator.warehouse.PostgresSettings;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Where the CLI builds: {@code embedded:DIR}, a PostgreSQL the CLI starts itself with its data in
+ * DIR (kept between commands), or {@code postgres://user@host:port/database?schema=public}. The
+ * password never appears in the location: it comes from the environment.
+ */
+public final class WarehouseLocation implements AutoCloseable {
+  /** Environment variables read for the Postgres password, first match wins. */
+  public static final String[] PASSWORD_VARIABLES = {"DBT_OPERATOR_PG_PASSWORD", "PGPASSWORD"};
+
+  private final WarehouseTarget target;
+  private final EmbeddedPostgres embedded;
+
+  private WarehouseLocation(WarehouseTarget target, EmbeddedPostgres embedded) {
+    this.target = target;
+    this.embedded = embedded;
+  }
+
+  public WarehouseTarget target() {
+    return target;
+  }
+
+  /**
+   * @param env environment lookup, System::getenv outside tests
+   */
+  public static WarehouseLocation open(String location, Function<String, String> env) {
+    if (location.startsWith("embedded:")) {
+      return embedded(Path.of(location.substring("embedded:".length())));
+    }
+    if (location.startsWith("postgres://") || location.startsWith("postgresql://")) {
+      return new WarehouseLocation(postgres(location, env), null);
+    }
+    throw new PlanException(
+        "--warehouse \""
+            + location
+            + "\": expected embedded:DIR or"
+            + " postgres://USER@HOST:PORT/DATABASE[?schema=S&sslmode=M]");
+  }
+
+  private static WarehouseLocation embedded(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dataDir.toAbsolutePath())
+              .setCleanDataDirectory(false)
+              .start();
+      PostgresSettings settings =
+          new PostgresSettings("localhost", postgres.getPort(), "postgres", "postgres", "", null);
+      return new WarehouseLocation(new PostgresTarget(settings, "public"), postgres);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "--warehouse embedded:" + dataDir + ": cannot start PostgreSQL: " + e.getMessage(), e);
+    }
+  }
+
+  static PostgresTarget postgres(String location, Function<String, String> env) {
+    URI uri;
+    try {
+      uri = new URI(location);
+    } catch (URISyntaxException e) {
+      throw new PlanException("--warehouse: not a valid URI: " + e.getMessage());
+    }
+    String user = uri.getUserInfo();
+    if (user == null || user.isEmpty() || user.contains(":")) {
+      throw new PlanException(
+          "--warehouse: give the user as postgres://USER@HOST/DATABASE; the password comes from"
+              + " DBT_OPERATOR_PG_PASSWORD or PGPASSWORD, never from the location");
+    }
+    String database = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    if (uri.getHost() == null || database.isEmpty()) {
+      throw new PlanException("--warehouse \"" + location + "\": host and database are required");
+    }
+    Map<String, String> query = query(uri.getQuery());
+    String password = null;
+    for (String variable : PASSWORD_VARIABLES) {
+      if (env.apply(variable) != null) {
+        password = env.apply(variable);
+        break;
+      }
+    }
+    PostgresSettings settings =
+        new PostgresSettings(
+            uri.getHost(),
+            uri.getPort() < 0 ? 5432 : uri.getPort(),
+            database,
+            user,
+            password,
+            query.get("sslmode"));
+    return new PostgresTarget(settings, query.getOrDefault("schema", "public"));
+  }
+
+  private static Map<String, String> query(String text) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (text == null || text.isEmpty()) {
+      return values;
+    }
+    for (String pair : text.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new PlanException("--warehouse: query parameter \"" + pair + "\" is not key=value");
+      }
+      String key = pair.substring(0, eq);
+      if (!key.equals("schema") && !key.equals("sslmode")) {
+        throw new PlanException(
+            "--warehouse: unknown parameter \"" + key + "\"; known: schema, sslmode");
+      }
+      values.put(key, pair.substring(eq + 1));
+    }
+    return values;
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot stop the embedded PostgreSQL", e);
+      }
+    }
+  }
+}
