@@ -146,7 +146,12 @@ final class ProjectOptions {
             new ArtifactStore.ProjectKey("local", key),
             clock,
             new RunSettings(
-                holder(), Duration.ofMinutes(30), keepPrevious, Duration.ofHours(24), threads),
+                holder(),
+                Duration.ofMinutes(30),
+                keepPrevious,
+                Duration.ofHours(24),
+                threads,
+                true),
             listener,
             StepHook.NONE,
             line -> {});

@@ -207,7 +207,8 @@ public final class RunEngine {
       }
       artifacts.retainOnlyManifest(artifactKey, workspace.commit());
     }
-    if (outcomes.stream().anyMatch(o -> o.result() == SchemaOutcome.Result.LIVE)) {
+    if (settings.generateDocs()
+        && outcomes.stream().anyMatch(o -> o.result() == SchemaOutcome.Result.LIVE)) {
       generateDocs(workspace);
     }
   }

@@ -10,9 +10,15 @@ import java.time.Duration;
  * @param keepPrevious previous live versions kept per schema for rollback
  * @param stagingTtl how long the staging schema of a failed run is kept for inspection
  * @param threads dbt --threads
+ * @param generateDocs whether a deploy ends with dbt docs generate
  */
 public record RunSettings(
-    String holder, Duration leaseTtl, int keepPrevious, Duration stagingTtl, int threads) {
+    String holder,
+    Duration leaseTtl,
+    int keepPrevious,
+    Duration stagingTtl,
+    int threads,
+    boolean generateDocs) {
 
   public RunSettings {
     if (keepPrevious < 0) {
@@ -24,6 +30,6 @@ public record RunSettings(
   }
 
   public static RunSettings defaults(String holder) {
-    return new RunSettings(holder, Duration.ofMinutes(30), 1, Duration.ofHours(24), 4);
+    return new RunSettings(holder, Duration.ofMinutes(30), 1, Duration.ofHours(24), 4, true);
   }
 }

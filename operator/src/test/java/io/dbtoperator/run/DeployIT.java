@@ -66,7 +66,7 @@ class DeployIT {
         new ArtifactStore.ProjectKey("local", PROJECT),
         clock,
         new RunSettings(
-            "test", java.time.Duration.ofMinutes(30), 1, java.time.Duration.ofHours(24), 2),
+            "test", java.time.Duration.ofMinutes(30), 1, java.time.Duration.ofHours(24), 2, true),
         listener,
         hook,
         line -> {});
@@ -115,5 +115,141 @@ class DeployIT {
     RunRecord newest = store.runs(PROJECT, "marts", null, 1).runs().get(0);
     assertThat(newest.status()).isEqualTo(RunStatus.SUCCESSFUL);
     assertThat(newest.lastCompletedStep()).isEqualTo("CLEANUP");
+  }
+
+  static List<String> columns(PostgresSettings pg, String schema, String table) {
+    return PostgresHarness.rows(
+        pg,
+        "select column_name from information_schema.columns where table_schema = '"
+            + schema
+            + "' and table_name = '"
+            + table
+            + "' order by ordinal_position");
+  }
+
+  static boolean reporterCanSelect(PostgresSettings pg, String schema, String table) {
+    return PostgresHarness.rows(
+            pg,
+            "select count(*) from information_schema.role_table_grants where grantee = 'reporter'"
+                + " and table_schema = '"
+                + schema
+                + "' and table_name = '"
+                + table
+                + "'"
+                + " and privilege_type = 'SELECT'")
+        .equals(List.of("1"));
+  }
+
+  @Test
+  void newVersionGoesLiveOnlyAfterTestsWithItsGrantsAndRollsBack() {
+    String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
+    runner(T0, StepHook.NONE).deploy(v1);
+    String v2 =
+        git.copy(PostgresHarness.repositoryRoot().resolve("examples/changes/v2")).commit("v2");
+    List<String> seen = new ArrayList<>();
+    StepHook observe =
+        (schema, step) -> {
+          if (!schema.equals("marts")) {
+            return;
+          }
+          String staging =
+              PostgresHarness.rows(
+                      pg,
+                      "select nspname from pg_namespace where nspname like 'marts\\_\\_dbtop\\_%'"
+                          + " and obj_description(oid, 'pg_namespace') like '%role=staging%'")
+                  .stream()
+                  .findFirst()
+                  .orElse("none");
+          seen.add(
+              step
+                  + ": live has is_completed="
+                  + columns(pg, "marts", "orders").contains("is_completed")
+                  + ", staging has is_completed="
+                  + (!staging.equals("none")
+                      && columns(pg, staging, "orders").contains("is_completed"))
+                  + ", reporter on staging="
+                  + (!staging.equals("none") && reporterCanSelect(pg, staging, "orders"))
+                  + ", reporter on live="
+                  + reporterCanSelect(pg, "marts", "orders"));
+        };
+    var deploy = runner(T0.plusSeconds(3600), observe).deploy(v2);
+    assertThat(results(deploy.outcomes())).containsEntry("marts", SchemaOutcome.Result.LIVE);
+    // v1 granted reporter; v2 adds analyst. Tests pass at BUILD with live untouched; grants are on
+    // staging at GRANT, before the swap; after SWAP the new version is live with its grants.
+    assertThat(seen)
+        .containsExactly(
+            "PREPARE_STAGING: live has is_completed=false, staging has is_completed=false, reporter on staging=false, reporter on live=true",
+            "CLONE: live has is_completed=false, staging has is_completed=false, reporter on staging=false, reporter on live=true",
+            "BUILD: live has is_completed=false, staging has is_completed=true, reporter on staging=false, reporter on live=true",
+            "GRANT: live has is_completed=false, staging has is_completed=true, reporter on staging=true, reporter on live=true",
+            "SWAP: live has is_completed=true, staging has is_completed=false, reporter on staging=false, reporter on live=true",
+            "RECORD: live has is_completed=true, staging has is_completed=false, reporter on staging=false, reporter on live=true",
+            "CLEANUP: live has is_completed=true, staging has is_completed=false, reporter on staging=false, reporter on live=true");
+    assertThat(
+            PostgresHarness.rows(
+                pg, "select has_table_privilege('analyst', 'marts.orders', 'SELECT')"))
+        .containsExactly("t");
+
+    SchemaOutcome rollback = runner(T0.plusSeconds(7200), StepHook.NONE).rollback("marts");
+    assertThat(rollback.result()).isEqualTo(SchemaOutcome.Result.LIVE);
+    assertThat(columns(pg, "marts", "orders")).doesNotContain("is_completed");
+    assertThat(store.schema(PROJECT, "marts").orElseThrow().liveCommit())
+        .isEqualTo(v1.substring(0, 8));
+    assertThat(runner(T0.plusSeconds(7300), StepHook.NONE).rollback("marts").result())
+        .isEqualTo(SchemaOutcome.Result.LIVE);
+    assertThat(columns(pg, "marts", "orders")).contains("is_completed");
+  }
+
+  @Test
+  void failedSchemaKeepsLiveAndBlocksOnlyItsDependents() {
+    String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
+    runner(T0, StepHook.NONE).deploy(v1);
+    List<String> ordersBefore =
+        PostgresHarness.rows(pg, "select * from marts.orders order by order_id");
+    String v3 =
+        git.write(
+                Map.of(
+                    "models/audit/audit_countries.sql",
+                    "{{ config(schema='audit', materialized='table') }}\n"
+                        + "select country, count(*) as customers from {{ ref('raw_customers') }} group by 1\n",
+                    "models/marts/orders.sql",
+                    "select order_id, customer_id, ordered_at, {{ cents_to_euros('amount_cents') }} as amount_eur, status\n"
+                        + "from {{ ref('stg_orders') }}\n"
+                        + "union all\n"
+                        + "select order_id, customer_id, ordered_at, 0, status from {{ ref('stg_orders') }}\n"))
+            .commit("v3: a new audit schema, and orders with duplicates");
+    var deploy = runner(T0.plusSeconds(3600), StepHook.NONE).deploy(v3);
+
+    assertThat(results(deploy.outcomes()))
+        .containsEntry("audit", SchemaOutcome.Result.LIVE)
+        .containsEntry("marts", SchemaOutcome.Result.FAILED)
+        .containsEntry("reporting", SchemaOutcome.Result.WAITING);
+    assertThat(PostgresHarness.rows(pg, "select count(*) from audit.audit_countries"))
+        .isNotEqualTo(List.of("0"));
+    assertThat(PostgresHarness.rows(pg, "select * from marts.orders order by order_id"))
+        .isEqualTo(ordersBefore);
+    RunRecord failed = store.runs(PROJECT, "marts", null, 1).runs().get(0);
+    assertThat(failed.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(failed.message())
+        .contains("test.shop.unique_orders_order_id")
+        .contains("live marts is unchanged");
+    assertThat(failed.counts().testsFailed()).isPositive();
+    SchemaOutcome waiting =
+        deploy.outcomes().stream()
+            .filter(o -> o.schema().equals("reporting"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(waiting.message()).isEqualTo("waiting for marts, which failed");
+    assertThat(
+            PostgresHarness.rows(
+                pg,
+                "select count(*) from pg_namespace where nspname = 'marts__dbtop_"
+                    + failed.id().replace('-', '_')
+                    + "'"))
+        .as("the failed run's staging schema is kept for inspection")
+        .containsExactly("1");
+    assertThat(store.manifest(PROJECT).orElseThrow().commit())
+        .as("live commit stays")
+        .isEqualTo(v1);
   }
 }
