@@ -42,7 +42,8 @@ public final class SnowflakeConnections {
     // every login to report the platform, which costs seconds where they are unreachable.
     properties.put("disablePlatformDetection", "true");
     // JSON results keep the driver off Arrow, which needs --add-opens java.base/java.nio on Java
-    // 17; the operator reads a few short rows, so Arrow's speed buys nothing.
+    // 17 (the jar's manifest opens it too, for servers that send Arrow regardless); the operator
+    // reads a few short rows, so Arrow's speed buys nothing.
     properties.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
     if (settings.authentication() == SnowflakeAuthentication.password) {
       properties.put("password", settings.password());
