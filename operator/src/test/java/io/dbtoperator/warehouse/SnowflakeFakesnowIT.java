@@ -229,6 +229,43 @@ class SnowflakeFakesnowIT {
   }
 
   @Test
+  void unreachableServerIsTriedThreeTimesThenReported() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    SnowflakeSettings settings =
+        new SnowflakeSettings(
+            "fakesnow",
+            "it_user",
+            null,
+            null,
+            DATABASE,
+            SnowflakeAuthentication.password,
+            "it-password",
+            null,
+            null,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            "http://127.0.0.1:" + closedPort,
+            false);
+    long start = System.nanoTime();
+    try (SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings, "shop", "run-1", CLOCK)) {
+      assertThatThrownBy(() -> warehouse.ensureSchema("unreachable"))
+          .isInstanceOf(WarehouseException.class)
+          .hasMessageStartingWith("create schema unreachable: ")
+          .hasMessageNotContaining("it-password")
+          .cause()
+          .isInstanceOf(SQLException.class)
+          .extracting(e -> ((SQLException) e).getErrorCode())
+          .isEqualTo(200015);
+    }
+    // The driver's network error is transient: two waits (0.5 s and 2 s) between three attempts.
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+  }
+
+  @Test
   void keyPairLoginSendsTheParsedKey() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
