@@ -57,6 +57,10 @@ public record SnowflakeSettings(
    */
   public static SnowflakeSettings fromSpec(
       DbtProjectSpec.Warehouse spec, Function<String, String> secretValueByKey) {
+    if (spec != null && spec.type() != DbtProjectSpec.WarehouseType.snowflake) {
+      throw new IllegalArgumentException(
+          "spec.warehouse.type: \"" + spec.type() + "\" is not snowflake");
+    }
     if (spec == null || spec.snowflake() == null) {
       throw new IllegalArgumentException(SPEC.substring(0, SPEC.length() - 1) + ": required");
     }

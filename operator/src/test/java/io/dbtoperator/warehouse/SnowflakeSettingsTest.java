@@ -191,6 +191,14 @@ class SnowflakeSettingsTest {
                     Map.of("rsa_key.p8", encryptedPem, "pass", "nope")::get))
         .hasMessageStartingWith("spec.warehouse.secretRef.privateKeyKey: cannot decrypt")
         .satisfies(e -> assertNoSecretIn(e, "nope"));
+    DbtProjectSpec.Warehouse postgres =
+        new DbtProjectSpec.Warehouse(
+            DbtProjectSpec.WarehouseType.postgres,
+            null,
+            null,
+            new DbtProjectSpec.WarehouseSecretRef("c", "password", null, null));
+    assertThatThrownBy(() -> SnowflakeSettings.fromSpec(postgres, secret::get))
+        .hasMessage("spec.warehouse.type: \"postgres\" is not snowflake");
     DbtProjectSpec.Warehouse badAccount =
         new DbtProjectSpec.Warehouse(
             DbtProjectSpec.WarehouseType.snowflake,
