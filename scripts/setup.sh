@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what dbt-operator needs on this machine: a virtualenv with pinned dbt, and the jar.
+# Installs what dbt-operator needs on this machine: a virtualenv with pinned dbt, fakesnow for the
+# Snowflake tests, and the jar.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +13,8 @@ if [ ! -x .venv/bin/dbt ] || ! cmp -s requirements-dbt.lock .venv/.installed-loc
   cp requirements-dbt.lock .venv/.installed-lock
 fi
 .venv/bin/dbt --version | sed -n '1,3p'
+
+bash scripts/setup-fakesnow.sh
 
 if [ "${SKIP_BUILD:-}" != "1" ]; then
   echo "==> building operator/target/dbt-operator.jar"

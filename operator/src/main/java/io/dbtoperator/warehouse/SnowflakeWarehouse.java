@@ -1,0 +1,371 @@
+package io.dbtoperator.warehouse;
+
+import io.dbtoperator.warehouse.SnowflakeSql.RelationKind;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Warehouse} on Snowflake over snowflake-jdbc, with one connection per instance.
+ *
+ * <p>Every operation first sets QUERY_TAG to name the project, the schema it acts on and the run,
+ * so the operator's statements can be found in QUERY_HISTORY. An operation that fails with a
+ * network or expired-session error is repeated on a new connection, up to {@link #ATTEMPTS} times;
+ * SQL errors (permissions, missing objects) are not, since repeating cannot change them. Repeating
+ * a whole operation is safe because every operation is idempotent.
+ *
+ * <p>Schema names returned (by {@link #ownedSchemas}) are lower case, as dbt generates them;
+ * Snowflake stores them upper case.
+ */
+public final class SnowflakeWarehouse implements Warehouse {
+
+  static final int ATTEMPTS = 3;
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+  /**
+   * snowflake-jdbc and Snowflake error codes after which the same statement can succeed: the
+   * driver's network and I/O errors and closed connection, and the server's "session no longer
+   * exists", "session expired" and "authentication token expired". Login failures (390100 and the
+   * like) are deliberately absent: repeating them can lock the user.
+   */
+  static final Set<Integer> TRANSIENT_ERROR_CODES =
+      Set.of(200015, 200016, 200052, 390111, 390112, 390114);
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnowflakeWarehouse.class);
+
+  private final SnowflakeSettings settings;
+  private final SnowflakeSql sql;
+  private final String project;
+  private final String runId;
+  private final Clock clock;
+  private Connection connection;
+
+  /**
+   * @param project the project key, written into query tags
+   * @param runId the run these operations belong to, written into query tags
+   */
+  public SnowflakeWarehouse(SnowflakeSettings settings, String project, String runId, Clock clock) {
+    this.settings = settings;
+    this.sql = new SnowflakeSql(settings.database(), "database");
+    this.project = project;
+    this.runId = runId;
+    this.clock = clock;
+  }
+
+  @Override
+  public void ensureSchema(String schema) {
+    inSchema(schema, "create schema", c -> execute(c, sql.createSchemaIfNotExists(schema)));
+  }
+
+  @Override
+  public boolean schemaExists(String schema) {
+    return inSchema(schema, "look up schema", c -> findSchema(c, schema).isPresent());
+  }
+
+  @Override
+  public void createStaging(StagingSchema staging) {
+    SchemaTag tag = tag(staging, SchemaTag.Role.STAGING);
+    inSchema(
+        staging.name(),
+        "create staging schema",
+        c -> {
+          execute(c, sql.dropSchema(staging.name()));
+          execute(c, sql.createSchemaIfNotExists(staging.name(), tag));
+          return null;
+        });
+  }
+
+  @Override
+  public void cloneLive(StagingSchema staging, List<String> keepRelations) {
+    SchemaTag tag = tag(staging, SchemaTag.Role.STAGING);
+    inSchema(
+        staging.name(),
+        "clone live schema",
+        c -> {
+          if (findSchema(c, staging.live()).isEmpty()) {
+            return null;
+          }
+          execute(c, sql.cloneSchema(staging.name(), staging.live()));
+          // The clone carries the live schema's comment; staging must carry its own tag.
+          execute(c, sql.setComment(staging.name(), tag));
+          return null;
+        });
+  }
+
+  /**
+   * Tags staging LIVE, swaps (or renames, on a first deploy), then tags what is now under the
+   * staging name PREVIOUS. A run killed between any two statements converges when it calls swap
+   * again: before the swap, live still has the previous run's tag, so the tag is rewritten and the
+   * swap happens; after the swap, live carries this run's tag, so nothing is swapped and only the
+   * PREVIOUS tag, which may be missing, is written. Comments move with the schemas, which is why
+   * staging is tagged LIVE before the swap: at no point is live tagged with a run it does not hold.
+   */
+  @Override
+  public boolean swap(StagingSchema staging) {
+    SchemaTag liveTag = tag(staging, SchemaTag.Role.LIVE);
+    return inSchema(
+        staging.live(),
+        "swap schema",
+        c -> {
+          Optional<Optional<SchemaTag>> live = findSchema(c, staging.live());
+          boolean alreadySwapped =
+              live.flatMap(tag -> tag).map(t -> t.runId().equals(staging.runId())).orElse(false);
+          if (!alreadySwapped) {
+            if (findSchema(c, staging.name()).isEmpty()) {
+              throw new WarehouseException(
+                  "swap " + staging.live() + ": staging schema " + staging.name() + " is missing");
+            }
+            execute(c, sql.setComment(staging.name(), liveTag));
+            execute(
+                c,
+                live.isPresent()
+                    ? sql.swap(staging.name(), staging.live())
+                    : sql.rename(staging.name(), staging.live()));
+          }
+          Optional<Optional<SchemaTag>> previous = findSchema(c, staging.name());
+          if (previous.isPresent()
+              && previous.get().map(t -> t.role() != SchemaTag.Role.PREVIOUS).orElse(true)) {
+            String previousRun = previous.get().map(SchemaTag::runId).orElse("untagged");
+            execute(
+                c,
+                sql.setComment(
+                    staging.name(),
+                    new SchemaTag(
+                        staging.project(),
+                        staging.live(),
+                        previousRun,
+                        SchemaTag.Role.PREVIOUS,
+                        now())));
+          }
+          return !alreadySwapped;
+        });
+  }
+
+  @Override
+  public GrantDrift applyGrants(String schema, SchemaGrants desired) {
+    return inSchema(
+        schema,
+        "apply grants",
+        c -> {
+          GrantDrift drift = readGrants(c, schema).driftTo(desired);
+          for (String statement :
+              sql.applyDrift(schema, drift, desired.privilegesByRole().keySet())) {
+            execute(c, statement);
+          }
+          return drift;
+        });
+  }
+
+  @Override
+  public SchemaGrants currentGrants(String schema) {
+    return inSchema(schema, "read grants", c -> readGrants(c, schema).held());
+  }
+
+  @Override
+  public void drop(String schema) {
+    inSchema(schema, "drop schema", c -> execute(c, sql.dropSchema(schema)));
+  }
+
+  @Override
+  public List<OwnedSchema> ownedSchemas(String liveSchema) {
+    return inSchema(
+        liveSchema,
+        "list owned schemas",
+        c -> {
+          List<OwnedSchema> owned = new ArrayList<>();
+          try (Statement statement = c.createStatement();
+              ResultSet rows = statement.executeQuery(sql.selectTaggedSchemas())) {
+            while (rows.next()) {
+              String name = rows.getString(1).toLowerCase(Locale.ROOT);
+              Optional<SchemaTag> tag = SchemaTag.parse(rows.getString(2));
+              if (tag.isPresent() && StagingSchema.namePattern(liveSchema, name)) {
+                owned.add(new OwnedSchema(name, tag.get()));
+              }
+            }
+          }
+          owned.sort(
+              Comparator.comparing((OwnedSchema o) -> o.tag().at())
+                  .thenComparing(OwnedSchema::name));
+          return owned;
+        });
+  }
+
+  @Override
+  public Optional<SchemaTag> tag(String schema) {
+    return inSchema(schema, "read tag", c -> findSchema(c, schema).flatMap(tag -> tag));
+  }
+
+  @Override
+  public void close() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.warn("closing the Snowflake connection failed: {}", e.getMessage());
+      }
+      connection = null;
+    }
+  }
+
+  static boolean isTransient(SQLException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SQLException sqlException
+          && (TRANSIENT_ERROR_CODES.contains(sqlException.getErrorCode())
+              || "08S01".equals(sqlException.getSQLState()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  private SchemaTag tag(StagingSchema staging, SchemaTag.Role role) {
+    return new SchemaTag(staging.project(), staging.live(), staging.runId(), role, now());
+  }
+
+  /** Empty when the schema does not exist; else its tag, empty when it has none. */
+  private Optional<Optional<SchemaTag>> findSchema(Connection c, String schema)
+      throws SQLException {
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.selectSchema(schema))) {
+      return rows.next() ? Optional.of(SchemaTag.parse(rows.getString(2))) : Optional.empty();
+    }
+  }
+
+  private SnowflakeGrantState readGrants(Connection c, String schema) throws SQLException {
+    Set<String> usageRoles = new HashSet<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.showGrantsOnSchema(schema))) {
+      while (rows.next()) {
+        if ("USAGE".equals(rows.getString("privilege"))
+            && "ROLE".equals(rows.getString("granted_to"))) {
+          usageRoles.add(rows.getString("grantee_name"));
+        }
+      }
+    }
+    Map<RelationKind, Map<String, Set<String>>> future = new HashMap<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.showFutureGrantsInSchema(schema))) {
+      while (rows.next()) {
+        RelationKind kind = kindOf(rows.getString("grant_on"));
+        if (kind != null && "ROLE".equals(rows.getString("grant_to"))) {
+          addPrivilege(
+              future.computeIfAbsent(kind, k -> new HashMap<>()),
+              rows.getString("grantee_name"),
+              rows.getString("privilege"));
+        }
+      }
+    }
+    Map<String, RelationKind> relations = new HashMap<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.selectRelations(schema))) {
+      while (rows.next()) {
+        RelationKind kind = kindOf(rows.getString(2));
+        if (kind != null) {
+          relations.put(rows.getString(1), kind);
+        }
+      }
+    }
+    Map<String, Map<String, Set<String>>> relationGrants = new HashMap<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.selectRelationPrivileges(schema))) {
+      while (rows.next()) {
+        addPrivilege(
+            relationGrants.computeIfAbsent(rows.getString(1), r -> new HashMap<>()),
+            rows.getString(2),
+            rows.getString(3));
+      }
+    }
+    return new SnowflakeGrantState(usageRoles, relations, relationGrants, future);
+  }
+
+  private static void addPrivilege(Map<String, Set<String>> byRole, String role, String privilege) {
+    if (!"OWNERSHIP".equals(privilege)) {
+      byRole.computeIfAbsent(role, r -> new HashSet<>()).add(privilege);
+    }
+  }
+
+  /** TABLE and BASE TABLE are tables, VIEW is a view; other kinds dbt does not build. */
+  private static RelationKind kindOf(String type) {
+    return switch (type == null ? "" : type) {
+      case "TABLE", "BASE TABLE" -> RelationKind.TABLES;
+      case "VIEW" -> RelationKind.VIEWS;
+      default -> null;
+    };
+  }
+
+  /** A unit of work on the connection; repeated as a whole after a transient error. */
+  private interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private <T> T inSchema(String schema, String action, Work<T> work) {
+    Duration backoff = FIRST_BACKOFF;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Connection c = connection();
+        if (settings.queryTags()) {
+          execute(c, sql.queryTag(project, schema, runId));
+        }
+        return work.run(c);
+      } catch (SQLException e) {
+        if (!isTransient(e) || attempt == ATTEMPTS) {
+          throw new WarehouseException(action + " " + schema + ": " + e.getMessage(), e);
+        }
+        LOG.warn(
+            "{} {}: attempt {} of {} failed ({}), retrying in {} ms",
+            action,
+            schema,
+            attempt,
+            ATTEMPTS,
+            e.getMessage(),
+            backoff.toMillis());
+        close();
+        sleep(backoff);
+        backoff = backoff.multipliedBy(4);
+      }
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = SnowflakeConnections.open(settings);
+    }
+    return connection;
+  }
+
+  private static Void execute(Connection c, String statementText) throws SQLException {
+    try (Statement statement = c.createStatement()) {
+      statement.execute(statementText);
+    }
+    return null;
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WarehouseException("interrupted while waiting to retry", e);
+    }
+  }
+}
