@@ -118,40 +118,48 @@ public final class SnowflakeWarehouse implements Warehouse {
    */
   @Override
   public boolean swap(StagingSchema staging) {
-    SchemaTag liveTag = tag(staging, SchemaTag.Role.LIVE);
+    return exchange(staging.live(), staging.name(), tag(staging, SchemaTag.Role.LIVE));
+  }
+
+  @Override
+  public boolean restore(String liveSchema, OwnedSchema previous) {
+    return exchange(
+        liveSchema, previous.name(), previous.tag().withRole(SchemaTag.Role.LIVE, now()));
+  }
+
+  @Override
+  public boolean clonesWholeSchema() {
+    return true;
+  }
+
+  private boolean exchange(String liveName, String candidate, SchemaTag liveTag) {
     return inSchema(
-        staging.live(),
+        liveName,
         "swap schema",
         c -> {
-          Optional<Optional<SchemaTag>> live = findSchema(c, staging.live());
+          Optional<Optional<SchemaTag>> live = findSchema(c, liveName);
           boolean alreadySwapped =
-              live.flatMap(tag -> tag).map(t -> t.runId().equals(staging.runId())).orElse(false);
+              live.flatMap(tag -> tag).map(t -> t.runId().equals(liveTag.runId())).orElse(false);
           if (!alreadySwapped) {
-            if (findSchema(c, staging.name()).isEmpty()) {
+            if (findSchema(c, candidate).isEmpty()) {
               throw new WarehouseException(
-                  "swap " + staging.live() + ": staging schema " + staging.name() + " is missing");
+                  "swap " + liveName + ": schema " + candidate + " is missing");
             }
-            execute(c, sql.setComment(staging.name(), liveTag));
+            execute(c, sql.setComment(candidate, liveTag));
             execute(
                 c,
-                live.isPresent()
-                    ? sql.swap(staging.name(), staging.live())
-                    : sql.rename(staging.name(), staging.live()));
+                live.isPresent() ? sql.swap(candidate, liveName) : sql.rename(candidate, liveName));
           }
-          Optional<Optional<SchemaTag>> previous = findSchema(c, staging.name());
+          Optional<Optional<SchemaTag>> previous = findSchema(c, candidate);
           if (previous.isPresent()
               && previous.get().map(t -> t.role() != SchemaTag.Role.PREVIOUS).orElse(true)) {
             String previousRun = previous.get().map(SchemaTag::runId).orElse("untagged");
             execute(
                 c,
                 sql.setComment(
-                    staging.name(),
+                    candidate,
                     new SchemaTag(
-                        staging.project(),
-                        staging.live(),
-                        previousRun,
-                        SchemaTag.Role.PREVIOUS,
-                        now())));
+                        liveTag.project(), liveName, previousRun, SchemaTag.Role.PREVIOUS, now())));
           }
           return !alreadySwapped;
         });
