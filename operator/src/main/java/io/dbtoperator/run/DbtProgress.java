@@ -61,15 +61,54 @@ public final class DbtProgress {
     if ("error".equals(info.path("level").asText()) && info.hasNonNull("msg")) {
       errors.add(info.get("msg").asText());
     }
-    JsonNode node = event.path("data").path("node_info");
+    JsonNode data = event.path("data");
+    JsonNode node = data.path("node_info");
     String id = node.path("unique_id").asText(null);
     String status = node.path("node_status").asText(null);
+    // A test's verdict is in the result events; node_info may still say it is executing.
+    String name = info.path("name").asText("");
+    if (name.equals("LogTestResult") && data.hasNonNull("status")) {
+      status = data.get("status").asText();
+    } else if (name.equals("NodeFinished") && data.path("run_result").hasNonNull("status")) {
+      status = data.path("run_result").get("status").asText();
+    }
     if (id == null || status == null) {
       return false;
     }
-    String type = node.path("resource_type").asText("");
+    return update(id, node.path("resource_type").asText(""), status);
+  }
+
+  /**
+   * Reads dbt's run_results.json, which has the final status of every node the command ran; it
+   * settles whatever the log lines left open (a crash of dbt mid-run, say).
+   *
+   * @return false if the file does not exist
+   */
+  public synchronized boolean acceptRunResults(java.nio.file.Path runResults) {
+    if (!java.nio.file.Files.exists(runResults)) {
+      return false;
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(runResults.toFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + runResults, e);
+    }
+    for (JsonNode result : root.path("results")) {
+      String id = result.path("unique_id").asText(null);
+      String status = result.path("status").asText(null);
+      if (id != null && status != null) {
+        update(id, id.substring(0, Math.max(0, id.indexOf('.'))), status);
+      }
+    }
+    return true;
+  }
+
+  private boolean update(String id, String type, String status) {
     NodeState previous = nodes.get(id);
-    NodeState next = new NodeState(id, type, status);
+    NodeState next =
+        new NodeState(
+            id, type.isEmpty() && previous != null ? previous.resourceType() : type, status);
     if (next.equals(previous)) {
       return false;
     }

@@ -160,7 +160,8 @@ public final class ProjectRunner {
                   .schema(project, step.schema())
                   .map(SchemaState::liveCommit)
                   .filter(commit::equals)
-                  .isPresent();
+                  .isPresent()
+              && !hasUnfinishedRun(step.schema());
       if (live && step.action() != io.dbtoperator.plan.Action.NOOP) {
         List<String> reasons = new ArrayList<>(step.reasons());
         reasons.add("already live at " + commit.substring(0, 8));
@@ -179,6 +180,12 @@ public final class ProjectRunner {
       }
     }
     return result;
+  }
+
+  /** A run that recorded its commit but stopped before cleaning up must still be finished. */
+  private boolean hasUnfinishedRun(String schema) {
+    return store.runs(project, schema, null, 20).runs().stream()
+        .anyMatch(run -> run.status() == io.dbtoperator.state.RunStatus.RUNNING);
   }
 
   private Optional<Manifest> storedManifest(String commit) {

@@ -220,6 +220,9 @@ final class SchemaRun {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + log, e);
     }
+    if (progress.acceptRunResults(workspace.targetPath(runDir).resolve("run_results.json"))) {
+      context.listener().progress(schema.name(), progress);
+    }
     if (exit == 0) {
       return Optional.empty();
     }
