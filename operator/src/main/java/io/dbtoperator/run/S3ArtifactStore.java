@@ -114,8 +114,8 @@ public final class S3ArtifactStore implements ArtifactStore {
 
   public S3ArtifactStore(Settings settings) {
     this.settings = settings;
-    // Our own event loops, because the SDK closes its own with Netty's graceful quiet period,
-    // which made every close (every CLI command) take two seconds longer.
+    // Our own event loops, because the SDK waits out their two-second shutdown quiet period in
+    // close(), which made every close (every CLI command) two seconds longer; see close().
     this.eventLoops = new NioEventLoopGroup(0, new DefaultThreadFactory("s3-artifacts", true));
     // No overall call timeout: a call's duration grows with the object's size. Every socket wait
     // is bounded instead, so a stalled server fails the attempt.
