@@ -1,7 +1,15 @@
 package io.dbtoperator.run;
 
 import io.dbtoperator.run.ArtifactStore.ProjectKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** The layout of {@link ArtifactStore}, as '/'-separated keys relative to the store's root. */
 final class ArtifactKeys {
@@ -55,5 +63,27 @@ final class ArtifactKeys {
               + " cannot be part of an artifact path: use letters, digits, '.', '_', '$' and '-'");
     }
     return value;
+  }
+
+  /** The files of a docs directory by their '/'-separated path in it. */
+  static SortedMap<String, Path> docsFiles(ArtifactStore store, Path docsDir) {
+    if (!Files.isDirectory(docsDir)) {
+      throw new ArtifactStoreException(
+          "artifact store " + store + ": docs directory " + docsDir + " does not exist");
+    }
+    SortedMap<String, Path> files = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(docsDir)) {
+      walk.filter(Files::isRegularFile)
+          .forEach(file -> files.put(docsDir.relativize(file).toString().replace('\\', '/'), file));
+    } catch (IOException | UncheckedIOException e) {
+      throw new ArtifactStoreException(
+          "artifact store " + store + ": cannot list docs directory " + docsDir + ": " + e, e);
+    }
+    return files;
+  }
+
+  /** The stored manifests' commits other than {@code keepCommitSha}. */
+  static List<String> otherCommits(List<String> storedCommits, String keepCommitSha) {
+    return storedCommits.stream().filter(commit -> !commit.equals(keepCommitSha)).toList();
   }
 }

@@ -80,29 +80,22 @@ public final class LocalArtifactStore implements ArtifactStore {
 
   @Override
   public void retainOnlyManifest(ProjectKey project, String keepCommitSha) {
-    Path keep = resolve(ArtifactKeys.manifest(project, keepCommitSha));
-    for (String commit : manifestCommits(project)) {
-      Path manifest = resolve(ArtifactKeys.manifest(project, commit));
-      if (!manifest.equals(keep)) {
-        delete(manifest);
-      }
+    for (String commit : ArtifactKeys.otherCommits(manifestCommits(project), keepCommitSha)) {
+      delete(resolve(ArtifactKeys.manifest(project, commit)));
     }
   }
 
   @Override
   public void putDocs(ProjectKey project, Path docsDir) {
-    if (!Files.isDirectory(docsDir)) {
-      throw new ArtifactStoreException(
-          "artifact store " + this + ": docs directory " + docsDir + " does not exist");
-    }
     Path target = resolve(ArtifactKeys.docsDir(project));
     Set<Path> written = new HashSet<>();
-    for (Path source : regularFiles(docsDir)) {
-      Path relative = docsDir.relativize(source);
-      Path destination = target.resolve(relative.toString());
-      write(source, destination);
-      written.add(destination);
-    }
+    ArtifactKeys.docsFiles(this, docsDir)
+        .forEach(
+            (relativePath, source) -> {
+              Path destination = target.resolve(relativePath);
+              write(source, destination);
+              written.add(destination);
+            });
     for (Path stale : regularFiles(target)) {
       if (!written.contains(stale)) {
         delete(stale);
