@@ -1,7 +1,10 @@
 package io.dbtoperator.state;
 
+import static io.dbtoperator.state.StoreArguments.requirePageLimit;
+import static io.dbtoperator.state.StoreArguments.requirePositive;
+import static io.dbtoperator.state.StoreArguments.requireVersion;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.sqlite.SQLiteConfig;
@@ -411,9 +413,7 @@ public final class SqliteStateStore implements StateStore {
 
   @Override
   public RunPage runs(String project, String schema, String pageToken, int limit) {
-    if (limit < 1) {
-      throw new IllegalArgumentException("page limit must be at least 1, got " + limit);
-    }
+    requirePageLimit(limit);
     RunCursor after = pageToken == null ? null : RunCursor.decode(pageToken);
     StringBuilder sql =
         new StringBuilder("SELECT ").append(RUN_COLUMNS).append(" FROM run WHERE project = ?");
@@ -661,47 +661,5 @@ public final class SqliteStateStore implements StateStore {
 
   private static String runKey(RunRecord run) {
     return run.project() + "/" + run.schema() + "/" + run.id();
-  }
-
-  private static void requireVersion(long expectedVersion) {
-    if (expectedVersion < 0) {
-      throw new IllegalArgumentException(
-          "expected version must be 0 or more, got " + expectedVersion);
-    }
-  }
-
-  private static void requirePositive(Duration ttl) {
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("lease ttl must be positive, got " + ttl);
-    }
-  }
-
-  /** Position after the last run of a page: the sort key of that run. */
-  private record RunCursor(long startedAtMillis, String schema, String id) {
-
-    static RunCursor of(RunRecord run) {
-      return new RunCursor(run.startedAt().toEpochMilli(), run.schema(), run.id());
-    }
-
-    String encode() {
-      String plain = startedAtMillis + "\n" + schema + "\n" + id;
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(plain.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static RunCursor decode(String token) {
-      try {
-        String plain = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-        String[] parts = plain.split("\n", 3);
-        if (parts.length == 3) {
-          return new RunCursor(Long.parseLong(parts[0]), parts[1], parts[2]);
-        }
-      } catch (IllegalArgumentException e) {
-        // Falls through to the error below; NumberFormatException is an IllegalArgumentException.
-      }
-      throw new IllegalArgumentException(
-          "invalid run page token \"" + token + "\"; pass the nextPageToken of the previous page");
-    }
   }
 }

@@ -4,12 +4,16 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Where the state lives, as written in CLI options and resource specs: {@code sqlite:PATH} or a
- * bare path for the embedded store, {@code astra:...} or {@code cassandra:...} for a cluster.
+ * bare path for the embedded store, {@code
+ * cassandra:HOST:PORT[,HOST:PORT...]/KEYSPACE?dc=DATACENTER[&rf=N]} for a Cassandra cluster and
+ * {@code astra:PATH_TO_SECURE_CONNECT_BUNDLE.zip/KEYSPACE} for DataStax Astra (see {@link
+ * CassandraSettings#fromLocation}).
  *
  * @param target the part after the scheme: a file path for SQLite
  */
@@ -57,16 +61,22 @@ public record StateLocation(Backend backend, String target) {
             + "\"; expected sqlite:PATH, a file path, astra:... or cassandra:...");
   }
 
+  /** Opens the store, with Cassandra or Astra credentials from the process environment. */
   public StateStore open(Clock clock) {
+    return open(clock, System.getenv());
+  }
+
+  /**
+   * Opens the store.
+   *
+   * @param env where Cassandra and Astra credentials are read from, see {@link
+   *     CassandraSettings#fromLocation}
+   */
+  public StateStore open(Clock clock, Map<String, String> env) {
     return switch (backend) {
       case SQLITE -> SqliteStateStore.open(sqlitePath(), clock);
       case CASSANDRA, ASTRA ->
-          throw new StateStoreException(
-              "state store "
-                  + this
-                  + ": open failed: "
-                  + backend.scheme()
-                  + " state stores are not yet supported in this build; use sqlite:PATH");
+          CassandraStateStore.open(CassandraSettings.fromLocation(this, env), clock);
     };
   }
 

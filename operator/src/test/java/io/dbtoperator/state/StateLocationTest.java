@@ -7,6 +7,7 @@ import io.dbtoperator.state.StateLocation.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,21 +28,26 @@ class StateLocationTest {
   }
 
   @Test
-  void clusterSchemesParseButDoNotOpenYet() {
-    StateLocation astra = StateLocation.parse("astra:db-id/eu-west-1/keyspace");
-    StateLocation cassandra = StateLocation.parse("cassandra:host1:9042,host2:9042/dbt");
+  void clusterSchemesKeepTheirTarget() {
+    assertThat(StateLocation.parse("astra:/etc/dbt/secure-connect.zip/dbt_state"))
+        .isEqualTo(new StateLocation(Backend.ASTRA, "/etc/dbt/secure-connect.zip/dbt_state"));
+    assertThat(StateLocation.parse("Cassandra:host1:9042,host2:9042/dbt?dc=dc1"))
+        .isEqualTo(new StateLocation(Backend.CASSANDRA, "host1:9042,host2:9042/dbt?dc=dc1"));
+  }
 
-    assertThat(astra).isEqualTo(new StateLocation(Backend.ASTRA, "db-id/eu-west-1/keyspace"));
-    assertThat(cassandra)
-        .isEqualTo(new StateLocation(Backend.CASSANDRA, "host1:9042,host2:9042/dbt"));
-    assertThatThrownBy(() -> astra.open(clock))
+  @Test
+  void clusterLocationsCheckTheirSyntaxAndCredentialsBeforeConnecting() {
+    assertThatThrownBy(() -> StateLocation.parse("cassandra:host1/dbt").open(clock, Map.of()))
         .isInstanceOf(StateStoreException.class)
         .hasMessage(
-            "state store astra:db-id/eu-west-1/keyspace: open failed: astra state stores are not"
-                + " yet supported in this build; use sqlite:PATH");
-    assertThatThrownBy(() -> cassandra.open(clock))
+            "state store location \"cassandra:host1/dbt\": \"host1\" has no port; expected"
+                + " host:port");
+    assertThatThrownBy(
+            () -> StateLocation.parse("astra:/etc/secure-connect.zip/dbt").open(clock, Map.of()))
         .isInstanceOf(StateStoreException.class)
-        .hasMessageContaining("cassandra state stores are not yet supported in this build");
+        .hasMessage(
+            "state store location \"astra:/etc/secure-connect.zip/dbt\": the Astra application"
+                + " token is missing; set ASTRA_DB_APPLICATION_TOKEN");
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 public abstract class StateStoreContract {
 
   protected static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
-  private static final String PROJECT = "analytics/jaffle";
+  protected static final String PROJECT = "analytics/jaffle";
   private static final Duration TTL = Duration.ofMinutes(5);
 
   protected final MutableClock clock = new MutableClock(T0);
@@ -171,7 +172,7 @@ public abstract class StateStoreContract {
 
   // --- runs ---
 
-  private static RunRecord run(String schema, String id, Instant startedAt) {
+  protected static RunRecord run(String schema, String id, Instant startedAt) {
     return new RunRecord(
         id,
         PROJECT,
@@ -355,6 +356,81 @@ public abstract class StateStoreContract {
     assertThat(third.nextPageToken()).isNull();
     assertThat(ids(store.runs(PROJECT, "marts", null, 3)))
         .containsExactly("run-27", "run-26", "run-25");
+  }
+
+  @Test
+  void longHistoryPagesAcrossMonthsYearsAndSchemasWithoutGapsOrRepeats() {
+    // 60 runs nine days apart span 18 months and a new year, alternating between two schemas;
+    // the Cassandra backend keeps each month of each schema in its own partition.
+    List<RunRecord> all = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      RunRecord each =
+          run(
+              i % 2 == 0 ? "marts" : "staging",
+              String.format("h-%02d", i),
+              T0.plus(Duration.ofDays(9L * i)));
+      all.add(each);
+      assertThat(store.insertRun(each)).isTrue();
+    }
+    // Either side of a month boundary, to the millisecond.
+    RunRecord lastOfMarch = run("marts", "edge-a", Instant.parse("2026-03-31T23:59:59.999Z"));
+    RunRecord firstOfApril = run("staging", "edge-b", Instant.parse("2026-04-01T00:00:00Z"));
+    store.insertRun(lastOfMarch);
+    store.insertRun(firstOfApril);
+    all.add(lastOfMarch);
+    all.add(firstOfApril);
+    List<String> newestFirst =
+        all.stream()
+            .sorted((a, b) -> b.startedAt().compareTo(a.startedAt()))
+            .map(RunRecord::id)
+            .toList();
+
+    assertThat(pageThrough(null, 7)).isEqualTo(newestFirst);
+    assertThat(pageThrough("staging", 5))
+        .isEqualTo(
+            all.stream()
+                .filter(r -> r.schema().equals("staging"))
+                .sorted((a, b) -> b.startedAt().compareTo(a.startedAt()))
+                .map(RunRecord::id)
+                .toList());
+    int edge = newestFirst.indexOf("edge-b");
+    assertThat(newestFirst.subList(edge, edge + 2)).containsExactly("edge-b", "edge-a");
+  }
+
+  @Test
+  void insertsInOtherMonthsBetweenPagesDoNotDisturbPaging() {
+    for (int i = 0; i < 12; i++) {
+      store.insertRun(
+          run(
+              i % 2 == 0 ? "marts" : "staging",
+              "m-" + (10 + i),
+              T0.plus(Duration.ofDays(31L * i))));
+    }
+    RunPage first = store.runs(PROJECT, null, null, 5);
+
+    // A run newer than everything, one in a month already paged and one older than everything.
+    store.insertRun(run("marts", "m-99", T0.plus(Duration.ofDays(400))));
+    store.insertRun(run("staging", "m-50", T0.plus(Duration.ofDays(31L * 9 + 1))));
+    store.insertRun(run("staging", "m-00", T0.minus(Duration.ofDays(40))));
+    RunPage second = store.runs(PROJECT, null, first.nextPageToken(), 5);
+    RunPage third = store.runs(PROJECT, null, second.nextPageToken(), 5);
+
+    assertThat(ids(first)).containsExactly("m-21", "m-20", "m-19", "m-18", "m-17");
+    assertThat(ids(second)).containsExactly("m-16", "m-15", "m-14", "m-13", "m-12");
+    assertThat(ids(third)).containsExactly("m-11", "m-10", "m-00");
+    assertThat(third.nextPageToken()).isNull();
+  }
+
+  private List<String> pageThrough(String schema, int limit) {
+    List<String> seen = new ArrayList<>();
+    String token = null;
+    do {
+      RunPage page = store.runs(PROJECT, schema, token, limit);
+      assertThat(page.runs()).hasSizeLessThanOrEqualTo(limit);
+      seen.addAll(ids(page));
+      token = page.nextPageToken();
+    } while (token != null);
+    return seen;
   }
 
   @Test
@@ -556,33 +632,99 @@ public abstract class StateStoreContract {
   @Test
   void twoStoresContendingForOneLeaseHaveExactlyOneWinner() throws Exception {
     List<StateStore> stores = List.of(store, open());
-    int contenders = 8;
+
+    List<Optional<Lease>> attempts =
+        race(8, i -> () -> stores.get(i % 2).tryAcquireLease(PROJECT, "marts", "holder-" + i, TTL));
+
+    List<Lease> won = attempts.stream().flatMap(Optional::stream).toList();
+    assertThat(won).hasSize(1);
+    Lease winner = won.get(0);
+    for (StateStore each : stores) {
+      assertThat(each.renewLease(winner, TTL)).isTrue();
+      assertThat(each.tryAcquireLease(PROJECT, "marts", "latecomer", TTL)).isEmpty();
+    }
+  }
+
+  @Test
+  void concurrentCompareAndSetsFromOneVersionHaveExactlyOneWinner() throws Exception {
+    List<StateStore> stores = List.of(store, open());
+    store.compareAndSet(0, new SchemaState(PROJECT, "marts", "c0", T0, null, null, 0));
+
+    List<Boolean> results =
+        race(
+            8,
+            i ->
+                () ->
+                    stores
+                        .get(i % 2)
+                        .compareAndSet(
+                            1, new SchemaState(PROJECT, "marts", "c-" + i, T0, null, null, 1)));
+
+    List<Integer> winners =
+        IntStream.range(0, results.size()).filter(results::get).boxed().toList();
+    assertThat(winners).hasSize(1);
+    assertThat(store.schema(PROJECT, "marts"))
+        .contains(new SchemaState(PROJECT, "marts", "c-" + winners.get(0), T0, null, null, 2));
+  }
+
+  @Test
+  void concurrentWritersOfOneRunHaveExactlyOneWinnerPerVersion() throws Exception {
+    List<StateStore> stores = List.of(store, open());
+    RunRecord queued = run("marts", "r1", T0);
+
+    List<Boolean> inserts = race(6, i -> () -> stores.get(i % 2).insertRun(queued));
+    List<Boolean> updates =
+        race(
+            6,
+            i ->
+                () ->
+                    stores
+                        .get(i % 2)
+                        .compareAndSetRun(
+                            1,
+                            new RunRecord(
+                                "r1",
+                                PROJECT,
+                                "marts",
+                                RunType.SCHEDULED,
+                                RunStatus.RUNNING,
+                                T0,
+                                null,
+                                RunCounts.NONE,
+                                null,
+                                "step-" + i,
+                                null,
+                                1)));
+
+    assertThat(inserts).containsOnlyOnce(true);
+    assertThat(updates).containsOnlyOnce(true);
+    RunRecord stored = store.run(PROJECT, "marts", "r1").orElseThrow();
+    assertThat(stored.version()).isEqualTo(2);
+    assertThat(stored.status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(stored.lastCompletedStep()).isEqualTo("step-" + updates.indexOf(true));
+  }
+
+  /** Runs {@code contenders} tasks at once, released together, and returns their results. */
+  private static <T> List<T> race(int contenders, IntFunction<Callable<T>> task) throws Exception {
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
     try {
-      List<Future<Optional<Lease>>> attempts = new ArrayList<>();
+      List<Future<T>> futures = new ArrayList<>();
       for (int i = 0; i < contenders; i++) {
-        StateStore contender = stores.get(i % 2);
-        String holder = "holder-" + i;
-        Callable<Optional<Lease>> attempt =
-            () -> {
-              start.await();
-              return contender.tryAcquireLease(PROJECT, "marts", holder, TTL);
-            };
-        attempts.add(pool.submit(attempt));
+        Callable<T> each = task.apply(i);
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return each.call();
+                }));
       }
       start.countDown();
-      List<Lease> won = new ArrayList<>();
-      for (Future<Optional<Lease>> attempt : attempts) {
-        attempt.get(30, TimeUnit.SECONDS).ifPresent(won::add);
+      List<T> results = new ArrayList<>();
+      for (Future<T> future : futures) {
+        results.add(future.get(60, TimeUnit.SECONDS));
       }
-
-      assertThat(won).hasSize(1);
-      Lease winner = won.get(0);
-      for (StateStore each : stores) {
-        assertThat(each.renewLease(winner, TTL)).isTrue();
-        assertThat(each.tryAcquireLease(PROJECT, "marts", "latecomer", TTL)).isEmpty();
-      }
+      return results;
     } finally {
       pool.shutdownNow();
     }
