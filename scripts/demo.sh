@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: commits the example project into a fresh git repository,
-# deploys it into an embedded PostgreSQL (started by the CLI, no root needed), deploys a second
-# commit, runs a refresh tick, and prints the status table and the run history.
+# deploys it into an embedded PostgreSQL (started by the CLI, no root needed; the roles the example
+# grants to are created there), deploys a second commit, runs a refresh tick, and prints the
+# status table and the run history.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -10,8 +11,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/dbt-operator-demo.XXXXXX")
 repo="$work/repo"
 mkdir -p "$repo"
 cli=(java -jar "$root/operator/target/dbt-operator.jar")
-common=(--repo "$repo" --state "sqlite:$work/state.db" --artifacts "$work/artifacts"
-  --warehouse "embedded:$work/postgres" --work "$work/work" --dbt "$root/.venv/bin/dbt")
+common=(--repo "$repo" --state "sqlite:$work/state.db" --artifacts "local:$work/artifacts"
+  --warehouse "embedded:$work/postgres?roles=reporter,analyst" --work "$work/work" --dbt "$root/.venv/bin/dbt")
 
 run() {
   echo "\$ dbt-operator $1 ..."

@@ -41,7 +41,6 @@ final class DeployCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out), out)) {
       ProjectRunner.DeployResult result = session.runner().deploy(to);
-      out.println(PlanRenderer.text(result.plan(), "Plan"));
       ProgressPrinter.table(out, result.outcomes());
       return ProgressPrinter.exitCode(result.outcomes());
     }

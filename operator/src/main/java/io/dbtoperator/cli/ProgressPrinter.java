@@ -20,6 +20,12 @@ final class ProgressPrinter implements RunListener {
   }
 
   @Override
+  public void planned(io.dbtoperator.plan.Plan plan) {
+    out.println(PlanRenderer.text(plan, "Plan"));
+    out.flush();
+  }
+
+  @Override
   public void started(String schema, String runId, String what) {
     out.printf("%-12s %s: run %s%n", schema, what, runId);
     out.flush();

@@ -45,16 +45,19 @@ final class ProjectOptions {
 
   @Option(
       names = "--artifacts",
-      defaultValue = ".dbt-operator/artifacts",
+      defaultValue = "local:.dbt-operator/artifacts",
       description =
-          "Directory for logs, run results, manifests and docs (default: ${DEFAULT-VALUE}).")
-  Path artifacts;
+          "Where logs, run results, manifests and docs go: local:DIR or"
+              + " s3://BUCKET/PREFIX[?region=R&endpoint=URL&pathStyle=true], credentials from the"
+              + " AWS environment variables (default: ${DEFAULT-VALUE}).")
+  String artifacts;
 
   @Option(
       names = "--warehouse",
       defaultValue = "embedded:.dbt-operator/postgres",
       description =
-          "embedded:DIR (a PostgreSQL started by the command, data kept in DIR) or"
+          "embedded:DIR[?roles=R1,R2] (a PostgreSQL started by the command, data kept in DIR,"
+              + " consumer roles created if missing) or"
               + " postgres://USER@HOST:PORT/DB?schema=S; the password comes from"
               + " DBT_OPERATOR_PG_PASSWORD or PGPASSWORD (default: ${DEFAULT-VALUE}).")
   String warehouse;
@@ -104,6 +107,10 @@ final class ProjectOptions {
     return StateLocation.parse(state).open(clock);
   }
 
+  ArtifactStore openArtifacts() {
+    return io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv()).open();
+  }
+
   String project(SourceRepository repository, String revision) {
     if (project != null) {
       return project;
@@ -131,7 +138,7 @@ final class ProjectOptions {
     SourceRepository repository = JGitRepository.open(repo);
     String key = project(repository, revision);
     StateStore store = openStore(clock);
-    ArtifactStore artifactStore = new io.dbtoperator.run.LocalArtifactStore(artifacts);
+    ArtifactStore artifactStore = openArtifacts();
     WarehouseLocation location = WarehouseLocation.open(warehouse, System::getenv);
     ProjectRunner runner =
         new ProjectRunner(

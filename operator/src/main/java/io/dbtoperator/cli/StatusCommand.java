@@ -11,7 +11,6 @@ import io.dbtoperator.plan.OperatorConfig;
 import io.dbtoperator.plan.ProjectPlanner;
 import io.dbtoperator.plan.SchemaGraph;
 import io.dbtoperator.run.ArtifactStore;
-import io.dbtoperator.run.LocalArtifactStore;
 import io.dbtoperator.state.ManifestPointer;
 import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.SchemaState;
@@ -57,7 +56,7 @@ final class StatusCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (SourceRepository repository = JGitRepository.open(options.repo);
         StateStore store = options.openStore(clock);
-        ArtifactStore artifacts = new LocalArtifactStore(options.artifacts)) {
+        ArtifactStore artifacts = options.openArtifacts()) {
       String project = options.project(repository, "HEAD");
       Optional<ManifestPointer> pointer = store.manifest(project);
       List<SchemaState> schemas = store.schemas(project);

@@ -46,6 +46,7 @@ public final class ProjectRunner {
   private final Clock clock;
   private final RunEngine engine;
   private final Consumer<String> dbtOutput;
+  private final RunListener listener;
 
   /** A deploy: the plan and what became of each of its steps. */
   public record DeployResult(Plan plan, List<SchemaOutcome> outcomes) {}
@@ -83,6 +84,7 @@ public final class ProjectRunner {
     this.artifactKey = artifactKey;
     this.clock = clock;
     this.dbtOutput = dbtOutput;
+    this.listener = listener;
     this.engine =
         new RunEngine(
             project, store, target, dbt, artifacts, artifactKey, clock, settings, listener, hook);
@@ -104,6 +106,7 @@ public final class ProjectRunner {
     String commit = repository.resolve(revision);
     Workspace workspace = workspace(commit);
     Plan plan = plan(workspace);
+    listener.planned(plan);
     List<PlanStep> steps = new ArrayList<>();
     for (PlanStep step : plan.steps()) {
       steps.add(step);

@@ -5,6 +5,9 @@ public interface RunListener {
 
   RunListener NONE = new RunListener() {};
 
+  /** The plan of a deploy, before any of it is carried out. */
+  default void planned(io.dbtoperator.plan.Plan plan) {}
+
   default void started(String schema, String runId, String what) {}
 
   /** Called whenever a node of the schema's dbt run changes status. */

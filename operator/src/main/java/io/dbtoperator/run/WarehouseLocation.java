@@ -9,8 +9,14 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -39,7 +45,15 @@ public final class WarehouseLocation implements AutoCloseable {
    */
   public static WarehouseLocation open(String location, Function<String, String> env) {
     if (location.startsWith("embedded:")) {
-      return embedded(Path.of(location.substring("embedded:".length())));
+      String rest = location.substring("embedded:".length());
+      int query = rest.indexOf('?');
+      List<String> roles = List.of();
+      if (query >= 0) {
+        Map<String, String> parameters = query(rest.substring(query + 1), Set.of("roles"));
+        roles = List.of(parameters.getOrDefault("roles", "").split(","));
+        rest = rest.substring(0, query);
+      }
+      return embedded(Path.of(rest), roles);
     }
     if (location.startsWith("postgres://") || location.startsWith("postgresql://")) {
       return new WarehouseLocation(postgres(location, env), null);
@@ -51,7 +65,16 @@ public final class WarehouseLocation implements AutoCloseable {
             + " postgres://USER@HOST:PORT/DATABASE[?schema=S&sslmode=M]");
   }
 
-  private static WarehouseLocation embedded(Path dataDir) {
+  /**
+   * @param roles consumer roles to create (without login) if missing, so that grants in a project
+   *     can be tried out locally; a real warehouse's roles are never created by dbt-operator
+   */
+  private static WarehouseLocation embedded(Path dataDir, List<String> roles) {
+    for (String role : roles) {
+      if (!role.isEmpty() && !role.matches(io.dbtoperator.api.Identifiers.IDENTIFIER)) {
+        throw new PlanException("--warehouse embedded: roles: \"" + role + "\" is not a role name");
+      }
+    }
     try {
       Files.createDirectories(dataDir);
       EmbeddedPostgres postgres =
@@ -61,10 +84,32 @@ public final class WarehouseLocation implements AutoCloseable {
               .start();
       PostgresSettings settings =
           new PostgresSettings("localhost", postgres.getPort(), "postgres", "postgres", "", null);
+      createRoles(settings, roles);
       return new WarehouseLocation(new PostgresTarget(settings, "public"), postgres);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "--warehouse embedded:" + dataDir + ": cannot start PostgreSQL: " + e.getMessage(), e);
+    }
+  }
+
+  private static void createRoles(PostgresSettings settings, List<String> roles) {
+    try (Connection connection =
+            DriverManager.getConnection(settings.jdbcUrl(), settings.properties());
+        Statement statement = connection.createStatement()) {
+      for (String role : roles) {
+        if (role.isEmpty()) {
+          continue;
+        }
+        String name = role.toLowerCase(java.util.Locale.ROOT);
+        statement.execute(
+            "do $$ begin if not exists (select 1 from pg_roles where rolname = '"
+                + name
+                + "') then create role \""
+                + name
+                + "\" nologin; end if; end $$");
+      }
+    } catch (SQLException e) {
+      throw new PlanException("--warehouse embedded: cannot create roles: " + e.getMessage());
     }
   }
 
@@ -85,7 +130,7 @@ public final class WarehouseLocation implements AutoCloseable {
     if (uri.getHost() == null || database.isEmpty()) {
       throw new PlanException("--warehouse \"" + location + "\": host and database are required");
     }
-    Map<String, String> query = query(uri.getQuery());
+    Map<String, String> query = query(uri.getQuery(), Set.of("schema", "sslmode"));
     String password = null;
     for (String variable : PASSWORD_VARIABLES) {
       if (env.apply(variable) != null) {
@@ -104,7 +149,7 @@ public final class WarehouseLocation implements AutoCloseable {
     return new PostgresTarget(settings, query.getOrDefault("schema", "public"));
   }
 
-  private static Map<String, String> query(String text) {
+  private static Map<String, String> query(String text, Set<String> known) {
     Map<String, String> values = new LinkedHashMap<>();
     if (text == null || text.isEmpty()) {
       return values;
@@ -115,9 +160,12 @@ public final class WarehouseLocation implements AutoCloseable {
         throw new PlanException("--warehouse: query parameter \"" + pair + "\" is not key=value");
       }
       String key = pair.substring(0, eq);
-      if (!key.equals("schema") && !key.equals("sslmode")) {
+      if (!known.contains(key)) {
         throw new PlanException(
-            "--warehouse: unknown parameter \"" + key + "\"; known: schema, sslmode");
+            "--warehouse: unknown parameter \""
+                + key
+                + "\"; known: "
+                + String.join(", ", new java.util.TreeSet<>(known)));
       }
       values.put(key, pair.substring(eq + 1));
     }
