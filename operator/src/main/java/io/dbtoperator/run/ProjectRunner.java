@@ -107,13 +107,9 @@ public final class ProjectRunner {
     Workspace workspace = workspace(commit);
     Plan plan = plan(workspace);
     listener.planned(plan);
-    List<PlanStep> steps = new ArrayList<>();
-    for (PlanStep step : plan.steps()) {
-      steps.add(step);
-    }
     List<SchemaOutcome> outcomes =
         engine.apply(
-            workspace, config(commit), skipAlreadyLive(steps, commit), RunType.MANUAL, true);
+            workspace, config(commit), skipAlreadyLive(plan.steps(), commit), RunType.MANUAL, true);
     return new DeployResult(plan, outcomes);
   }
 
