@@ -39,7 +39,7 @@ final class DeployCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out), out)) {
+    try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out))) {
       ProjectRunner.DeployResult result = session.runner().deploy(to);
       ProgressPrinter.table(out, result.outcomes());
       return ProgressPrinter.exitCode(result.outcomes());

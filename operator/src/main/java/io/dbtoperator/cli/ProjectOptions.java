@@ -12,7 +12,6 @@ import io.dbtoperator.run.StepHook;
 import io.dbtoperator.run.WarehouseLocation;
 import io.dbtoperator.state.StateLocation;
 import io.dbtoperator.state.StateStore;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -134,7 +133,7 @@ final class ProjectOptions {
     return name;
   }
 
-  Session open(String revision, Clock clock, RunListener listener, PrintWriter out) {
+  Session open(String revision, Clock clock, RunListener listener) {
     SourceRepository repository = JGitRepository.open(repo);
     String key = project(repository, revision);
     StateStore store = openStore(clock);

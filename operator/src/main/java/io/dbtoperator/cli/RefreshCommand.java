@@ -40,8 +40,7 @@ final class RefreshCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Instant tick = at == null ? clock.instant() : DueCommand.parseInstant(at);
-    try (ProjectOptions.Session session =
-        options.open("HEAD", clock, new ProgressPrinter(out), out)) {
+    try (ProjectOptions.Session session = options.open("HEAD", clock, new ProgressPrinter(out))) {
       ProjectRunner.RefreshResult result = session.runner().refresh(tick);
       out.println("Refresh tick at " + tick + " on " + result.commit().substring(0, 8));
       ProgressPrinter.table(out, result.outcomes());

@@ -37,8 +37,7 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (ProjectOptions.Session session =
-        options.open("HEAD", clock, new ProgressPrinter(out), out)) {
+    try (ProjectOptions.Session session = options.open("HEAD", clock, new ProgressPrinter(out))) {
       SchemaOutcome outcome = session.runner().rollback(schema);
       ProgressPrinter.table(out, List.of(outcome));
       return 0;

@@ -235,22 +235,19 @@ public final class RunEngine {
    * version's (abbreviated, as its run id has it), and the history gets a rollback run.
    */
   private void recordRollback(String schema, String commit, Instant now, String message) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      SchemaState current =
-          store.schema(project, schema).orElse(SchemaState.absent(project, schema));
-      SchemaState next =
-          new SchemaState(
-              project,
-              schema,
-              commit == null ? current.liveCommit() : commit,
-              current.lastRefresh(),
-              current.lastFullRefresh(),
-              current.lastSnapshot(),
-              0);
-      if (store.compareAndSet(current.version(), next)) {
-        break;
-      }
-    }
+    SchemaStates.update(
+        store,
+        project,
+        schema,
+        current ->
+            new SchemaState(
+                project,
+                schema,
+                commit == null ? current.liveCommit() : commit,
+                current.lastRefresh(),
+                current.lastFullRefresh(),
+                current.lastSnapshot(),
+                0));
     String liveCommit = store.schema(project, schema).map(SchemaState::liveCommit).orElse(null);
     RunId id = RunId.of(now, liveCommit == null ? "00000000" : liveCommit, RunId.Kind.ROLLBACK);
     store.insertRun(

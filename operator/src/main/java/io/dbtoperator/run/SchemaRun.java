@@ -374,20 +374,8 @@ final class SchemaRun {
     uploadArtifacts();
   }
 
-  /** Compare-and-set of the schema's state, re-read and retried when another writer won. */
   private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      SchemaState current =
-          context
-              .store()
-              .schema(context.project(), schema.name())
-              .orElse(SchemaState.absent(context.project(), schema.name()));
-      if (context.store().compareAndSet(current.version(), change.apply(current))) {
-        return;
-      }
-    }
-    throw new StateStoreException(
-        "state of " + schema.name() + " kept changing while it was being recorded");
+    SchemaStates.update(context.store(), context.project(), schema.name(), change);
   }
 
   private boolean hasSnapshots() {
