@@ -13,6 +13,7 @@ record RunContext(
     Warehouse warehouse,
     WarehouseTarget target,
     DbtExecutor dbt,
+    BuildExecutor builds,
     ArtifactStore artifacts,
     ArtifactStore.ProjectKey artifactKey,
     Workspace workspace,

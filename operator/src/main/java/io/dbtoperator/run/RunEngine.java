@@ -38,6 +38,7 @@ public final class RunEngine {
   private final StateStore store;
   private final WarehouseTarget target;
   private final DbtExecutor dbt;
+  private final java.util.function.Function<Workspace, BuildExecutor> builds;
   private final ArtifactStore artifacts;
   private final ArtifactStore.ProjectKey artifactKey;
   private final Clock clock;
@@ -56,6 +57,37 @@ public final class RunEngine {
       RunSettings settings,
       RunListener listener,
       StepHook hook) {
+    this(
+        project,
+        store,
+        target,
+        dbt,
+        workspace -> new LocalBuildExecutor(workspace, target, dbt, settings.threads()),
+        artifacts,
+        artifactKey,
+        clock,
+        settings,
+        listener,
+        hook);
+  }
+
+  /**
+   * @param builds the executor of each workspace's builds: local processes, or pods that the
+   *     operator observes between passes of {@link #advance}
+   */
+  public RunEngine(
+      String project,
+      StateStore store,
+      WarehouseTarget target,
+      DbtExecutor dbt,
+      java.util.function.Function<Workspace, BuildExecutor> builds,
+      ArtifactStore artifacts,
+      ArtifactStore.ProjectKey artifactKey,
+      Clock clock,
+      RunSettings settings,
+      RunListener listener,
+      StepHook hook) {
+    this.builds = builds;
     this.project = project;
     this.store = store;
     this.target = target;
@@ -80,9 +112,39 @@ public final class RunEngine {
       List<PlanStep> steps,
       RunType type,
       boolean deploy) {
-    SchemaGraph graph = SchemaGraph.build(workspace.manifest(), config);
+    List<StepProgress> progress =
+        advance(workspace, config, steps, type, deploy, Integer.MAX_VALUE, StartPolicy.ALWAYS);
     List<SchemaOutcome> outcomes = new ArrayList<>();
+    for (StepProgress step : progress) {
+      if (!step.isDone()) {
+        throw new IllegalStateException(
+            "the build executor left " + step.step().schema() + " unfinished");
+      }
+      outcomes.add(step.outcome());
+    }
+    return outcomes;
+  }
+
+  /**
+   * One pass over {@code steps}, in their dependency order, that never waits on a build: each step
+   * whose upstream schemas are done (and live) advances its run as far as it goes, up to {@code
+   * maxRunning} runs at once; the others stay pending. When every step is done, a deploy is
+   * finished (manifest pointer, docs). Calling it again continues where the last pass stopped, from
+   * the state store and the warehouse.
+   */
+  public List<StepProgress> advance(
+      Workspace workspace,
+      OperatorConfig config,
+      List<PlanStep> steps,
+      RunType type,
+      boolean deploy,
+      int maxRunning,
+      StartPolicy policy) {
+    SchemaGraph graph = SchemaGraph.build(workspace.manifest(), config);
+    List<StepProgress> progress = new ArrayList<>();
     Map<String, SchemaOutcome> blocking = new HashMap<>();
+    Map<String, StepProgress> unfinished = new HashMap<>();
+    int running = 0;
     try (Warehouse warehouse = target.open(project, clock, text -> listener.notice("", text))) {
       RunContext context =
           new RunContext(
@@ -91,6 +153,7 @@ public final class RunEngine {
               warehouse,
               target,
               dbt,
+              builds.apply(workspace),
               artifacts,
               artifactKey,
               workspace,
@@ -101,21 +164,47 @@ public final class RunEngine {
               listener,
               hook);
       for (PlanStep step : steps) {
-        SchemaOutcome outcome = applyStep(context, graph, step, blocking);
-        outcomes.add(outcome);
-        if (outcome.result().blocksDependents()) {
-          blocking.put(step.schema().toLowerCase(Locale.ROOT), outcome);
+        String key = step.schema().toLowerCase(Locale.ROOT);
+        Optional<String> upstream =
+            step.dependsOn().stream()
+                .filter(u -> unfinished.containsKey(u.toLowerCase(Locale.ROOT)))
+                .findFirst();
+        StepProgress result;
+        if (upstream.isPresent() && blockedBy(step, blocking).isEmpty()) {
+          result = StepProgress.pending(step, "waiting for " + upstream.get() + " to finish");
+        } else if (!hasRun(step) && running >= maxRunning && isRun(step)) {
+          result = StepProgress.pending(step, "waiting for a free run slot");
+        } else {
+          result = advanceStep(context, graph, step, blocking, policy);
         }
+        if (result.state() == StepProgress.State.RUNNING) {
+          running++;
+        }
+        if (!result.isDone()) {
+          unfinished.put(key, result);
+        } else if (result.outcome().result().blocksDependents()) {
+          blocking.put(key, result.outcome());
+        }
+        progress.add(result);
       }
-      if (deploy) {
-        finishDeploy(workspace, outcomes);
+      if (deploy && progress.stream().allMatch(StepProgress::isDone)) {
+        finishDeploy(workspace, progress.stream().map(StepProgress::outcome).toList());
       }
     }
-    return outcomes;
+    return progress;
   }
 
-  private SchemaOutcome applyStep(
-      RunContext context, SchemaGraph graph, PlanStep step, Map<String, SchemaOutcome> blocking) {
+  private boolean isRun(PlanStep step) {
+    return step.action() != Action.NOOP && step.action() != Action.RETIRE;
+  }
+
+  /** Whether an unfinished run of the step's schema exists, which is resumed whatever the limit. */
+  private boolean hasRun(PlanStep step) {
+    return store.runs(project, step.schema(), null, 5).runs().stream()
+        .anyMatch(r -> r.status() == RunStatus.RUNNING);
+  }
+
+  private Optional<SchemaOutcome> blockedBy(PlanStep step, Map<String, SchemaOutcome> blocking) {
     for (String upstream : step.dependsOn()) {
       SchemaOutcome blocker = blocking.get(upstream.toLowerCase(Locale.ROOT));
       if (blocker != null) {
@@ -126,9 +215,44 @@ public final class RunEngine {
                     + upstream
                     + ", which "
                     + (blocker.result() == SchemaOutcome.Result.BUSY ? "is busy" : "failed");
-        return finished(step, SchemaOutcome.Result.WAITING, reason);
+        return Optional.of(finished(step, SchemaOutcome.Result.WAITING, reason));
       }
     }
+    return Optional.empty();
+  }
+
+  private StepProgress advanceStep(
+      RunContext context,
+      SchemaGraph graph,
+      PlanStep step,
+      Map<String, SchemaOutcome> blocking,
+      StartPolicy policy) {
+    Optional<SchemaOutcome> blocked = blockedBy(step, blocking);
+    if (blocked.isPresent()) {
+      return StepProgress.done(step, blocked.get());
+    }
+    if (isRun(step) && !hasRun(step)) {
+      Optional<SchemaOutcome> held = policy.hold(step);
+      if (held.isPresent()) {
+        listener.finished(held.get());
+        return StepProgress.done(step, held.get());
+      }
+    }
+    SchemaRun run = schemaRun(context, graph, step);
+    if (run == null) {
+      return StepProgress.done(step, applyWithoutRun(context, graph, step));
+    }
+    Optional<SchemaOutcome> outcome = run.advance();
+    return outcome
+        .map(o -> StepProgress.done(step, o))
+        .orElseGet(
+            () ->
+                new StepProgress(
+                    step, StepProgress.State.RUNNING, null, run.runId(), run.detail()));
+  }
+
+  /** The outcome of a step that needs no run: settings only, a retired schema, a missing one. */
+  private SchemaOutcome applyWithoutRun(RunContext context, SchemaGraph graph, PlanStep step) {
     if (step.action() == Action.NOOP) {
       return finished(step, SchemaOutcome.Result.UNCHANGED, applyConfigOnly(context, step));
     }
@@ -138,10 +262,18 @@ public final class RunEngine {
           SchemaOutcome.Result.UNCHANGED,
           "no longer in the project; left in place (dbt-operator does not drop live schemas)");
     }
+    return finished(
+        step, SchemaOutcome.Result.FAILED, "schema " + step.schema() + " is not in the manifest");
+  }
+
+  /** The run of a step that builds; null for steps that need none. */
+  private SchemaRun schemaRun(RunContext context, SchemaGraph graph, PlanStep step) {
+    if (!isRun(step)) {
+      return null;
+    }
     Optional<SchemaNode> schema = graph.schema(step.schema());
     if (schema.isEmpty()) {
-      return finished(
-          step, SchemaOutcome.Result.FAILED, "schema " + step.schema() + " is not in the manifest");
+      return null;
     }
     RunId.Kind kind =
         step.snapshotsOnly()
@@ -153,7 +285,7 @@ public final class RunEngine {
               case FULL_REFRESH -> RunId.Kind.FULL_REFRESH;
               default -> throw new IllegalStateException("handled above: " + step.action());
             };
-    return new SchemaRun(context, step, schema.get(), kind).execute();
+    return new SchemaRun(context, step, schema.get(), kind);
   }
 
   /** Settings that need no rebuild take effect on live at once; today that is grants. */

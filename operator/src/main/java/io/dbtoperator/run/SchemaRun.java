@@ -26,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,6 +39,7 @@ import java.util.Set;
  */
 final class SchemaRun {
   private static final String DBT_LOG = "dbt.log";
+  private static final String BUILDING = "building: ";
 
   private final RunContext context;
   private final PlanStep step;
@@ -55,7 +57,14 @@ final class SchemaRun {
     this.kind = kind;
   }
 
-  SchemaOutcome execute() {
+  /**
+   * Carries the run as far as it goes without waiting on dbt: the warehouse steps, and the build
+   * when the executor finishes it within the call.
+   *
+   * @return the outcome, or empty while the build is still going (the lease stays held, and a later
+   *     call picks up where this one stopped)
+   */
+  Optional<SchemaOutcome> advance() {
     Optional<Lease> lease =
         context
             .store()
@@ -65,16 +74,44 @@ final class SchemaRun {
                 context.settings().holder(),
                 context.settings().leaseTtl());
     if (lease.isEmpty()) {
-      return outcome(
-          SchemaOutcome.Result.BUSY, null, "another run holds the lease of " + schema.name());
+      return Optional.of(
+          outcome(
+              SchemaOutcome.Result.BUSY, null, "another run holds the lease of " + schema.name()));
     }
+    boolean finished = false;
     try {
       run = resumeOrStart();
-      context.listener().started(schema.name(), run.id(), describe());
-      return kind.swaps() ? runSteps(lease.get()) : runInPlace(lease.get());
+      if (!building()) {
+        context.listener().started(schema.name(), run.id(), describe());
+      }
+      Optional<SchemaOutcome> outcome = kind.swaps() ? runSteps(lease.get()) : runInPlace();
+      finished = outcome.isPresent();
+      return outcome;
     } finally {
-      context.store().releaseLease(lease.get());
+      if (finished || run == null || run.status() != RunStatus.RUNNING) {
+        context.store().releaseLease(lease.get());
+      }
     }
+  }
+
+  /** Runs to the end; for executors that finish a build within one call. */
+  SchemaOutcome execute() {
+    return advance()
+        .orElseThrow(() -> new IllegalStateException("the build executor did not finish"));
+  }
+
+  /** The run's id, once {@link #advance} has found or started it. */
+  String runId() {
+    return run == null ? null : run.id();
+  }
+
+  /** Where an unfinished run is, e.g. "building: pod Running". */
+  String detail() {
+    return run == null ? null : run.message();
+  }
+
+  private boolean building() {
+    return run.message() != null && run.message().startsWith(BUILDING);
   }
 
   private String describe() {
@@ -84,7 +121,7 @@ final class SchemaRun {
   }
 
   /** The swapping kinds: staging, clone, build and test, grant, swap, record, cleanup. */
-  private SchemaOutcome runSteps(Lease lease) {
+  private Optional<SchemaOutcome> runSteps(Lease lease) {
     StagingSchema staging = new StagingSchema(context.project(), schema.name(), run.id());
     RunStep last = RunStep.named(run.lastCompletedStep());
     for (RunStep next : RunStep.values()) {
@@ -92,31 +129,39 @@ final class SchemaRun {
         continue;
       }
       if (!context.store().renewLease(lease, context.settings().leaseTtl())) {
-        return fail("lost the lease of " + schema.name() + " before " + next, RunCounts.NONE);
+        return Optional.of(
+            fail("lost the lease of " + schema.name() + " before " + next, RunCounts.NONE));
       }
       try {
-        Optional<String> failure = perform(next, staging);
-        if (failure.isPresent()) {
-          return fail(failure.get(), progress.counts());
+        StepResult result = perform(next, staging);
+        if (result.failure() != null) {
+          return Optional.of(fail(result.failure(), progress.counts()));
+        }
+        if (result.running() != null) {
+          noteBuilding(result.running());
+          return Optional.empty();
         }
       } catch (RuntimeException e) {
         if (e instanceof StateStoreException) {
           throw e;
         }
-        return fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts());
+        return Optional.of(
+            fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts()));
       }
       context.hook().afterStep(schema.name(), next);
-      updateRun(run.status(), null, next, null);
+      updateRun(run.status(), null, next, next == RunStep.BUILD ? "built" : null);
     }
     String message = notices.isEmpty() ? "live" : String.join("; ", notices);
     updateRun(RunStatus.SUCCESSFUL, now(), RunStep.CLEANUP, message);
-    return outcome(SchemaOutcome.Result.LIVE, run.id(), message);
+    return Optional.of(outcome(SchemaOutcome.Result.LIVE, run.id(), message));
   }
 
-  /**
-   * @return a failure message when the step failed in a way that leaves live untouched
-   */
-  private Optional<String> perform(RunStep next, StagingSchema staging) {
+  /** What a step came to: done, failed with live untouched, or a build still running. */
+  private record StepResult(String failure, String running) {
+    static final StepResult DONE = new StepResult(null, null);
+  }
+
+  private StepResult perform(RunStep next, StagingSchema staging) {
     switch (next) {
       case PREPARE_STAGING -> context.warehouse().createStaging(staging);
       case CLONE -> context.warehouse().cloneLive(staging, relationsToKeep());
@@ -132,79 +177,93 @@ final class SchemaRun {
       case RECORD -> record();
       case CLEANUP -> cleanup(staging);
     }
-    return Optional.empty();
+    return StepResult.DONE;
   }
 
   /** Snapshots run on live: a snapshot merges into its own history, which a swap would lose. */
-  private SchemaOutcome runInPlace(Lease lease) {
+  private Optional<SchemaOutcome> runInPlace() {
     try {
-      Optional<String> failure = runDbt(null, snapshotSelection(), "snapshot");
-      if (failure.isPresent()) {
-        return fail(failure.get(), progress.counts());
+      if (RunStep.named(run.lastCompletedStep()) == null) {
+        List<String> snapshots = snapshotSelection();
+        StepResult result =
+            snapshots.isEmpty() ? StepResult.DONE : runDbt(null, List.of(snapshots), "snapshot");
+        if (result.failure() != null) {
+          return Optional.of(fail(result.failure(), progress.counts()));
+        }
+        if (result.running() != null) {
+          noteBuilding(result.running());
+          return Optional.empty();
+        }
+        context.hook().afterStep(schema.name(), RunStep.BUILD);
+        updateRun(run.status(), null, RunStep.BUILD, "built");
       }
-      context.hook().afterStep(schema.name(), RunStep.BUILD);
       grantLive();
       record();
     } catch (RuntimeException e) {
       if (e instanceof StateStoreException) {
         throw e;
       }
-      return fail(e.getMessage(), progress.counts());
+      return Optional.of(fail(e.getMessage(), progress.counts()));
     }
     String message = notices.isEmpty() ? "snapshots taken" : String.join("; ", notices);
     updateRun(RunStatus.SUCCESSFUL, now(), RunStep.RECORD, message);
-    return outcome(SchemaOutcome.Result.LIVE, run.id(), message);
+    return Optional.of(outcome(SchemaOutcome.Result.LIVE, run.id(), message));
   }
 
-  private Optional<String> build(StagingSchema staging) {
+  /** Records where a running build is, once per change, so that status can show it. */
+  private void noteBuilding(String detail) {
+    String message = BUILDING + detail;
+    if (!message.equals(run.message())) {
+      updateRun(run.status(), null, null, message);
+    }
+  }
+
+  private StepResult build(StagingSchema staging) {
+    List<List<String>> commands = new ArrayList<>();
     List<String> selection = buildSelection();
-    Optional<String> failure = Optional.empty();
     if (!selection.isEmpty()) {
       List<String> args = new ArrayList<>(List.of("build", "--select"));
       args.addAll(selection);
       if (kind == RunId.Kind.FULL_REFRESH) {
         args.add("--full-refresh");
       }
-      failure = runDbt(staging, args, "build");
+      commands.add(args);
     }
-    if (failure.isEmpty() && kind.isDeploy()) {
+    if (kind.isDeploy()) {
       List<String> snapshots = snapshotSelection();
       if (!snapshots.isEmpty()) {
-        failure = runDbt(staging, snapshots, "snapshot");
+        commands.add(snapshots);
       }
     }
-    return failure;
+    return commands.isEmpty() ? StepResult.DONE : runDbt(staging, commands, "build");
   }
 
   /**
-   * Runs dbt in the workspace with the staging redirect for this schema (none when {@code staging}
-   * is null), streaming its output to the run's log and to the listener.
+   * Hands the commands to the build executor with the staging redirect for this schema (none when
+   * {@code staging} is null), writing dbt's output to the run's log and to the listener.
    */
-  private Optional<String> runDbt(StagingSchema staging, List<String> arguments, String what) {
-    Workspace workspace = context.workspace();
-    StagingRedirect.install(
-        workspace.projectDir(),
-        workspace.layout(),
-        workspace.manifest(),
-        staging == null ? java.util.Map.of() : java.util.Map.of(schema.name(), staging.name()),
-        context.target().type().equals("snowflake"));
+  private StepResult runDbt(StagingSchema staging, List<List<String>> commands, String what) {
     String runDir = runDir();
-    DbtProfile profile =
-        context.target().profile(workspace.profileName(), context.settings().threads(), queryTag());
-    DbtCommand command = workspace.command(context.target(), profile, arguments, runDir);
-    Path log = workspace.root().resolve(runDir).resolve(DBT_LOG);
-    int exit;
+    BuildRequest request =
+        new BuildRequest(
+            run.id(),
+            schema.name(),
+            runDir,
+            staging == null ? Map.of() : Map.of(schema.name(), staging.name()),
+            commands,
+            queryTag());
+    Path log = context.workspace().root().resolve(runDir).resolve(DBT_LOG);
+    BuildStatus status;
     try {
       Files.createDirectories(log.getParent());
       try (BufferedWriter writer =
           Files.newBufferedWriter(
               log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-        writer.write("# " + command + System.lineSeparator());
-        exit =
+        status =
             context
-                .dbt()
-                .run(
-                    command,
+                .builds()
+                .advance(
+                    request,
                     line -> {
                       try {
                         writer.write(line);
@@ -220,21 +279,28 @@ final class SchemaRun {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + log, e);
     }
-    if (progress.acceptRunResults(workspace.targetPath(runDir).resolve("run_results.json"))) {
+    if (status instanceof BuildStatus.Running running) {
+      return new StepResult(null, running.detail());
+    }
+    BuildStatus.Finished finished = (BuildStatus.Finished) status;
+    if (progress.acceptRunResults(
+        context.workspace().targetPath(runDir).resolve("run_results.json"))) {
       context.listener().progress(schema.name(), progress);
     }
-    if (exit == 0) {
-      return Optional.empty();
+    if (finished.exitCode() == 0) {
+      return StepResult.DONE;
     }
     List<String> failed = progress.failedNodes();
-    StringBuilder message = new StringBuilder("dbt " + what + " failed (exit " + exit + ")");
+    String command = finished.command() == null ? what : finished.command();
+    StringBuilder message =
+        new StringBuilder("dbt " + command + " failed (exit " + finished.exitCode() + ")");
     if (!failed.isEmpty()) {
       message.append(": ").append(String.join(", ", failed));
     } else if (!progress.errors().isEmpty()) {
       message.append(": ").append(String.join("; ", progress.errors()));
     }
     message.append("; live ").append(schema.name()).append(" is unchanged");
-    return Optional.of(message.toString());
+    return new StepResult(message.toString(), null);
   }
 
   private String runDir() {
