@@ -47,9 +47,16 @@ public final class ProjectRunner {
   private final RunEngine engine;
   private final Consumer<String> dbtOutput;
   private final RunListener listener;
+  private final OperatorConfig configOverride;
 
   /** A deploy: the plan and what became of each of its steps. */
   public record DeployResult(Plan plan, List<SchemaOutcome> outcomes) {}
+
+  /** One non-blocking pass over a deploy: the plan and where each of its steps is. */
+  public record DeployProgress(Plan plan, List<StepProgress> steps) {}
+
+  /** One non-blocking pass over a refresh: what is due now and where each of its steps is. */
+  public record RefreshProgress(String commit, DueResult due, List<StepProgress> steps) {}
 
   /** A refresh tick: what was due and what became of it. */
   public record RefreshResult(String commit, DueResult due, List<SchemaOutcome> outcomes) {}
@@ -73,6 +80,48 @@ public final class ProjectRunner {
       RunListener listener,
       StepHook hook,
       Consumer<String> dbtOutput) {
+    this(
+        project,
+        repository,
+        projectDir,
+        workRoot,
+        store,
+        target,
+        dbt,
+        null,
+        artifacts,
+        artifactKey,
+        clock,
+        settings,
+        listener,
+        hook,
+        dbtOutput,
+        null);
+  }
+
+  /**
+   * @param builds runs the builds of each workspace; null: local processes with {@code dbt}
+   * @param configOverride the settings to plan with instead of the repository's dbt-operator.yml,
+   *     e.g. from DbtSchema resources; null: the file
+   */
+  public ProjectRunner(
+      String project,
+      SourceRepository repository,
+      String projectDir,
+      Path workRoot,
+      StateStore store,
+      WarehouseTarget target,
+      DbtExecutor dbt,
+      java.util.function.Function<Workspace, BuildExecutor> builds,
+      ArtifactStore artifacts,
+      ArtifactStore.ProjectKey artifactKey,
+      Clock clock,
+      RunSettings settings,
+      RunListener listener,
+      StepHook hook,
+      Consumer<String> dbtOutput,
+      OperatorConfig configOverride) {
+    this.configOverride = configOverride;
     this.project = project;
     this.repository = repository;
     this.projectDir = projectDir;
@@ -87,7 +136,19 @@ public final class ProjectRunner {
     this.listener = listener;
     this.engine =
         new RunEngine(
-            project, store, target, dbt, artifacts, artifactKey, clock, settings, listener, hook);
+            project,
+            store,
+            target,
+            dbt,
+            builds != null
+                ? builds
+                : workspace -> new LocalBuildExecutor(workspace, target, dbt, settings.threads()),
+            artifacts,
+            artifactKey,
+            clock,
+            settings,
+            listener,
+            hook);
   }
 
   /** The live commit the project's plans start from: the last commit that fully went live. */
@@ -111,6 +172,59 @@ public final class ProjectRunner {
         engine.apply(
             workspace, config(commit), skipAlreadyLive(plan.steps(), commit), RunType.MANUAL, true);
     return new DeployResult(plan, outcomes);
+  }
+
+  /**
+   * One pass over the deploy of {@code commit} that never waits on a build (see {@link
+   * RunEngine#advance}); the operator calls it again whenever a build pod changes.
+   */
+  public DeployProgress advanceDeploy(String commit, int maxRunning, StartPolicy policy) {
+    Workspace workspace = workspace(commit);
+    Plan plan = plan(workspace);
+    List<StepProgress> steps =
+        engine.advance(
+            workspace,
+            config(commit),
+            skipAlreadyLive(plan.steps(), commit),
+            RunType.MANUAL,
+            true,
+            maxRunning,
+            policy);
+    return new DeployProgress(plan, steps);
+  }
+
+  /** One pass over the refresh of what is due at {@code at} on the live commit. */
+  public RefreshProgress advanceRefresh(Instant at, int maxRunning, StartPolicy policy) {
+    String commit =
+        liveCommit()
+            .orElseThrow(
+                () ->
+                    new PlanException("project " + project + " has no live commit: deploy first"));
+    Workspace workspace = workspace(commit);
+    OperatorConfig config = config(commit);
+    DueResult due = due(workspace, config, at);
+    List<StepProgress> steps =
+        engine.advance(
+            workspace, config, due.steps(), RunType.SCHEDULED, false, maxRunning, policy);
+    return new RefreshProgress(commit, due, steps);
+  }
+
+  /** What is due at {@code at} on the live commit, and when each schema is due next. */
+  public DueResult due(Instant at) {
+    String commit =
+        liveCommit()
+            .orElseThrow(
+                () ->
+                    new PlanException("project " + project + " has no live commit: deploy first"));
+    Workspace workspace = workspace(commit);
+    return due(workspace, config(commit), at);
+  }
+
+  private DueResult due(Workspace workspace, OperatorConfig config, Instant at) {
+    SchemaGraph graph = SchemaGraph.build(workspace.manifest(), config);
+    Map<String, SchemaState> state = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    store.schemas(project).forEach(s -> state.put(s.schema(), s));
+    return new DueCalculator(clock).due(DueSchemas.of(graph, config), state, at);
   }
 
   /**
@@ -143,7 +257,12 @@ public final class ProjectRunner {
     Optional<String> from = liveCommit();
     Manifest fromManifest = from.flatMap(this::storedManifest).orElse(null);
     return new ProjectPlanner(repository, projectDir)
-        .plan(from.orElse(null), workspace.commit(), fromManifest, workspace.manifest(), null);
+        .plan(
+            from.orElse(null),
+            workspace.commit(),
+            fromManifest,
+            workspace.manifest(),
+            configOverride);
   }
 
   /**
@@ -200,10 +319,16 @@ public final class ProjectRunner {
   }
 
   private OperatorConfig config(String commit) {
+    if (configOverride != null) {
+      return configOverride;
+    }
     return new ProjectPlanner(repository, projectDir).config(commit);
   }
 
-  private Workspace workspace(String commit) {
+  /**
+   * The workspace of a commit; the operator reuses one already prepared instead of parsing again.
+   */
+  public Workspace workspace(String commit) {
     return Workspace.prepare(
         repository,
         projectDir,

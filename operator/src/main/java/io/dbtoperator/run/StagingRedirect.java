@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +65,45 @@ public final class StagingRedirect {
       throw new UncheckedIOException("cannot write " + file, e);
     }
     return file;
+  }
+
+  /**
+   * The files a build pod must lay over its checkout of the commit, by path relative to the project
+   * directory: the redirect, and the project's own macros it renamed. They are installed into
+   * {@code projectDir} (the operator's own checkout of the commit) to compute them.
+   */
+  public static Map<String, String> overlay(
+      Path projectDir,
+      ProjectLayout layout,
+      Manifest manifest,
+      Map<String, String> liveToStaging,
+      boolean swapSafeViewRefs) {
+    Path file = install(projectDir, layout, manifest, liveToStaging, swapSafeViewRefs);
+    Map<String, String> files = new TreeMap<>();
+    files.put(relative(projectDir, file), readString(file));
+    for (String macro :
+        swapSafeViewRefs
+            ? List.of("generate_schema_name", "ref")
+            : List.of("generate_schema_name")) {
+      ManifestMacro root = manifest.macros().get("macro." + manifest.projectName() + "." + macro);
+      if (root != null) {
+        Path renamed = projectDir.resolve(root.originalFilePath());
+        files.put(relative(projectDir, renamed), readString(renamed));
+      }
+    }
+    return files;
+  }
+
+  private static String relative(Path projectDir, Path file) {
+    return projectDir.relativize(file).normalize().toString().replace('\\', '/');
+  }
+
+  private static String readString(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
   }
 
   /** The macro file's text; {@code refCall} null leaves ref alone. */

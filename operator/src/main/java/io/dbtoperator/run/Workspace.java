@@ -27,6 +27,10 @@ public record Workspace(
     String profileName,
     Manifest manifest,
     Path manifestFile) {
+  /** Written once dbt parse succeeded, so that a later process reuses the workspace as it is. */
+  private static final String PREPARED = "prepared";
+
+  private static final String MANIFEST = "parse/target/manifest.json";
 
   public Path projectDir() {
     return root.resolve("project");
@@ -47,6 +51,18 @@ public record Workspace(
       DbtExecutor dbt,
       Consumer<String> output) {
     Path project = root.resolve("project");
+    Path prepared = root.resolve(PREPARED);
+    if (Files.isRegularFile(prepared) && Files.isRegularFile(root.resolve(MANIFEST))) {
+      byte[] projectYml = read(project.resolve("dbt_project.yml"));
+      return new Workspace(
+          root,
+          commit,
+          ProjectLayout.parse(projectYml, "dbt_project.yml"),
+          DbtProjectFile.profileName(projectYml),
+          ManifestReader.read(root.resolve(MANIFEST)),
+          root.resolve(MANIFEST));
+    }
+    deleteRecursively(prepared);
     deleteRecursively(project);
     repository.export(commit, projectSubdir, project);
     Path dbtProject = project.resolve("dbt_project.yml");
@@ -64,14 +80,14 @@ public record Workspace(
     Path profiles = root.resolve("profiles");
     target.profile(profileName, 1, null).write(profiles);
     Workspace workspace =
-        new Workspace(
-            root, commit, layout, profileName, null, root.resolve("parse/target/manifest.json"));
+        new Workspace(root, commit, layout, profileName, null, root.resolve(MANIFEST));
     if (Files.exists(project.resolve("packages.yml"))
         || Files.exists(project.resolve("dependencies.yml"))) {
       workspace.runOrFail(dbt, target, List.of("deps"), "parse", output);
     }
     workspace.runOrFail(dbt, target, List.of("parse"), "parse", output);
     Manifest manifest = ManifestReader.read(workspace.manifestFile);
+    write(prepared, commit);
     return new Workspace(root, commit, layout, profileName, manifest, workspace.manifestFile);
   }
 
@@ -84,25 +100,39 @@ public record Workspace(
       WarehouseTarget target, DbtProfile profile, List<String> arguments, String runDir) {
     Path dir = root.resolve(runDir);
     Path profiles = profile.write(dir.resolve("profiles"));
-    List<String> args = new ArrayList<>();
-    args.add("--log-format");
-    args.add("json");
-    args.add("--no-use-colors");
+    List<String> args =
+        dbtArguments(
+            arguments,
+            projectDir().toString(),
+            profiles.getParent().toString(),
+            profile.targetName(),
+            dir.toString());
+    return new DbtCommand(args, profile.secretEnv(), projectDir());
+  }
+
+  /**
+   * The full argument list of a dbt command: JSON logs, the profile, and the run's own target and
+   * log directories under {@code runDir}; partial parsing off, since the redirect changes between
+   * builds. Shared by local runs and build pods, which differ only in their paths.
+   */
+  public static List<String> dbtArguments(
+      List<String> arguments, String projectDir, String profilesDir, String target, String runDir) {
+    List<String> args = new ArrayList<>(List.of("--log-format", "json", "--no-use-colors"));
     args.addAll(arguments);
     args.addAll(
         List.of(
             "--project-dir",
-            projectDir().toString(),
+            projectDir,
             "--profiles-dir",
-            profiles.getParent().toString(),
+            profilesDir,
             "--target",
-            profile.targetName(),
+            target,
             "--target-path",
-            dir.resolve("target").toString(),
+            runDir + "/target",
             "--log-path",
-            dir.resolve("logs").toString(),
+            runDir + "/logs",
             "--no-partial-parse"));
-    return new DbtCommand(args, profile.secretEnv(), projectDir());
+    return args;
   }
 
   public Path targetPath(String runDir) {
@@ -134,6 +164,14 @@ public record Workspace(
               + exit
               + ")"
               + (progress.errors().isEmpty() ? "" : ": " + String.join("; ", progress.errors())));
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 
