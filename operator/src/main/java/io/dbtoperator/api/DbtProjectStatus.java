@@ -23,7 +23,15 @@ public record DbtProjectStatus(
     @JsonPropertyDescription("First 7 characters of liveCommit.") String liveCommitShort,
     @JsonPropertyDescription("The plan from liveCommit to desiredCommit; absent when none.")
         Plan plan,
-    @JsonPropertyDescription("The latest run of the project.") RunSummary lastRun) {
+    @JsonPropertyDescription("The latest run of the project.") RunSummary lastRun,
+    @JsonPropertyDescription(
+            "Token of the last refresh request (annotation dbtoperator.io/refresh-requested-at)"
+                + " whose due schemas were all refreshed or failed.")
+        String lastHandledRefreshAt,
+    @JsonPropertyDescription(
+            "Token of the last reconcile request (annotation reconcile.fluxcd.io/requestedAt)"
+                + " handled.")
+        String lastHandledReconcileAt) {
 
   /** A computed plan. */
   public record Plan(

@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       RollbackCommand.class,
       RunsCommand.class,
+      OperatorCommand.class,
+      TriggerCommand.class,
+      CheckoutCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -48,7 +48,7 @@ public sealed interface ArtifactLocation {
 
   /** The value of one key of a Secret in the project's namespace; empty when either is missing. */
   @FunctionalInterface
-  interface SecretValues {
+  public interface SecretValues {
     Optional<String> value(String secretName, String key);
   }
 
@@ -92,7 +92,7 @@ public sealed interface ArtifactLocation {
    * Maps a DbtProject's {@code spec.artifacts}; absent means {@link #DEFAULT_LOCAL_DIR}. {@code
    * env} is the operator's environment, read for the region only.
    */
-  static ArtifactLocation fromSpec(
+  public static ArtifactLocation fromSpec(
       DbtProjectSpec.Artifacts artifacts, SecretValues secrets, Map<String, String> env) {
     if (artifacts == null) {
       return new Local(DEFAULT_LOCAL_DIR);

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 public record PostgresTarget(PostgresSettings settings, String profileSchema)
     implements WarehouseTarget {
 
-  static final String PASSWORD_ENV = "DBT_OPERATOR_PG_PASSWORD";
+  public static final String PASSWORD_ENV = "DBT_OPERATOR_PG_PASSWORD";
 
   @Override
   public String type() {

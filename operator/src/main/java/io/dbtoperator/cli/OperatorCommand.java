@@ -1,0 +1,112 @@
+package io.dbtoperator.cli;
+
+import io.dbtoperator.reconcile.DbtProjectReconciler;
+import io.dbtoperator.reconcile.OperatorSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the operator against the cluster in KUBECONFIG, or the in-cluster config. */
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    description = "Runs the operator: reconciles DbtProjects and DbtSchemas until stopped.")
+final class OperatorCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = ".dbt-operator/operator",
+      description = "Git clones and workspaces (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Option(
+      names = "--dbt",
+      defaultValue = ".venv/bin/dbt",
+      description = "dbt the operator parses projects with (default: ${DEFAULT-VALUE}).")
+  Path dbt;
+
+  @Option(
+      names = "--image",
+      defaultValue = "ghcr.io/dbt-operator/dbt-operator:0.1.0",
+      description = "Operator image, for checkout init containers and clock CronJobs.")
+  String image;
+
+  @Option(names = "--threads", defaultValue = "4", description = "dbt --threads.")
+  int threads;
+
+  @Option(
+      names = "--max-runs",
+      defaultValue = "4",
+      description = "Schema runs at once per project (default: ${DEFAULT-VALUE}).")
+  int maxRuns;
+
+  @Option(
+      names = "--max-failures",
+      defaultValue = "3",
+      description = "Consecutive failures after which a schema is Stalled.")
+  int maxFailures;
+
+  @Option(
+      names = "--lease-namespace",
+      defaultValue = "default",
+      description = "Namespace of the leader-election Lease (default: ${DEFAULT-VALUE}).")
+  String leaseNamespace;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (threads < 1) {
+      throw new UserInputException("--threads: must be at least 1, got " + threads);
+    }
+    if (maxRuns < 1) {
+      throw new UserInputException("--max-runs: must be at least 1, got " + maxRuns);
+    }
+    if (maxFailures < 1) {
+      throw new UserInputException("--max-failures: must be at least 1, got " + maxFailures);
+    }
+    OperatorSettings settings =
+        new OperatorSettings(
+            workDir.toAbsolutePath(),
+            dbt.toAbsolutePath(),
+            image,
+            threads,
+            maxRuns,
+            Duration.ofHours(6),
+            Duration.ofMinutes(1),
+            maxFailures,
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(30),
+            "dbt-operator@" + leaseNamespace);
+    String identity = ManagementFactory.getRuntimeMXBean().getName();
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    Operator operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withLeaderElectionConfiguration(
+                        new LeaderElectionConfiguration(
+                            "dbt-operator-leader", leaseNamespace, identity)));
+    operator.register(new DbtProjectReconciler(settings, Clock.systemUTC()));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  stopped.countDown();
+                }));
+    operator.start();
+    System.err.println(
+        "dbt-operator: running as " + identity + " (leader election in " + leaseNamespace + ")");
+    stopped.await();
+    return Main.NO_CHANGES;
+  }
+}

@@ -1,0 +1,294 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.api.ApplyMode;
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.api.DbtProjectSpec;
+import io.dbtoperator.api.DbtSchema;
+import io.dbtoperator.plan.ConfigMapper;
+import io.dbtoperator.plan.OperatorConfig;
+import io.dbtoperator.plan.Plan;
+import io.dbtoperator.plan.PlanException;
+import io.dbtoperator.plan.SchemaGraph;
+import io.dbtoperator.plan.SchemaNode;
+import io.dbtoperator.run.LocalDbtExecutor;
+import io.dbtoperator.run.ProjectRunner;
+import io.dbtoperator.run.RunSettings;
+import io.dbtoperator.run.StepHook;
+import io.dbtoperator.run.StepProgress;
+import io.dbtoperator.run.Workspace;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Observes a DbtProject (its git ref, state store, DbtSchemas and run pods), plans from the live
+ * commit to the desired one, and advances the deploy, or a requested refresh, one non-blocking pass
+ * at a time. Pod changes wake it; while runs are going it also comes back every few seconds to
+ * renew leases and show progress.
+ */
+@ControllerConfiguration(name = "dbtproject")
+public final class DbtProjectReconciler implements Reconciler<DbtProject> {
+  static final Duration WHILE_RUNNING = Duration.ofSeconds(5);
+
+  private final OperatorSettings settings;
+  private final Clock clock;
+  private final GitCache git;
+
+  public DbtProjectReconciler(OperatorSettings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    this.git = new GitCache(settings.workDir().resolve("git"));
+  }
+
+  @Override
+  public List<EventSource<?, DbtProject>> prepareEventSources(
+      EventSourceContext<DbtProject> context) {
+    InformerEventSource<Pod, DbtProject> pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, DbtProject.class)
+                .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR)
+                .withSecondaryToPrimaryMapper(
+                    Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
+                .build(),
+            context);
+    InformerEventSource<DbtSchema, DbtProject> schemas =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(DbtSchema.class, DbtProject.class)
+                .withSecondaryToPrimaryMapper(
+                    schema ->
+                        Set.of(
+                            new ResourceID(
+                                schema.getSpec().projectRef(),
+                                schema.getMetadata().getNamespace())))
+                .withPrimaryToSecondaryMapper(
+                    (DbtProject project) ->
+                        context
+                            .getClient()
+                            .resources(DbtSchema.class)
+                            .inNamespace(project.getMetadata().getNamespace())
+                            .list()
+                            .getItems()
+                            .stream()
+                            .filter(
+                                s ->
+                                    project
+                                        .getMetadata()
+                                        .getName()
+                                        .equals(s.getSpec().projectRef()))
+                            .map(ResourceID::fromResource)
+                            .collect(java.util.stream.Collectors.toSet()))
+                .build(),
+            context);
+    return List.of(pods, schemas);
+  }
+
+  @Override
+  public UpdateControl<DbtProject> reconcile(DbtProject project, Context<DbtProject> context) {
+    KubernetesClient client = context.getClient();
+    Instant now = clock.instant();
+    ProjectStatusBuilder status = new ProjectStatusBuilder(project, now);
+    Events events = new Events(client, clock);
+    Duration requeue = settings.gitPoll();
+    if (project.getSpec().suspend()) {
+      status.suspended();
+      return finish(project, status, requeue);
+    }
+    try (ProjectBackends backends =
+        ProjectBackends.open(
+            project, new Secrets(client, project.getMetadata().getNamespace()), git, clock)) {
+      applyClock(client, project);
+      String desired = desiredCommit(project, backends);
+      status.desired(desired);
+      List<DbtSchema> handWritten =
+          context.getSecondaryResources(DbtSchema.class).stream()
+              .filter(
+                  s ->
+                      s.getMetadata().getLabels() == null
+                          || !s.getMetadata().getLabels().containsKey(Labels.MANAGED))
+              .toList();
+      OperatorConfig config =
+          handWritten.isEmpty()
+              ? null
+              : ConfigMapper.map(
+                  project.getSpec(), handWritten.stream().map(DbtSchema::getSpec).toList());
+      ProjectRunner runner = runner(client, project, backends, config, events);
+      status.live(runner.liveCommit().orElse(null));
+      Workspace workspace = runner.workspace(desired);
+      OperatorConfig effective =
+          config != null
+              ? config
+              : new io.dbtoperator.plan.ProjectPlanner(
+                      backends.repository(), RunPods.projectDir(project.getSpec().git()))
+                  .config(desired);
+      SchemaGraph graph = SchemaGraph.build(workspace.manifest(), effective);
+      SchemaResources schemaResources = new SchemaResources(client, project);
+      Map<String, DbtSchema> schemas =
+          schemaResources.ensure(
+              graph.schemas().stream().map(SchemaNode::name).toList(),
+              context.getSecondaryResources(DbtSchema.class));
+      Plan plan = runner.plan(desired);
+      status.plan(plan);
+      if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
+        events.record(project, false, "Planned", "plan " + plan.hash() + ": " + plan.summary());
+      }
+      Map<String, StepProgress> steps = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      Set<String> awaiting = new HashSet<>();
+      RetryPolicy retries =
+          new RetryPolicy(
+              backends.store(), project.getMetadata().getName(), desired, now, settings);
+      if (plan.hasChanges()) {
+        boolean approved =
+            project.getSpec().applyMode() != ApplyMode.Manual
+                || plan.hash().equals(project.getSpec().approvedPlan());
+        if (!approved) {
+          status.awaitingApproval(plan);
+          plan.steps().forEach(s -> awaiting.add(s.schema()));
+        } else {
+          var progress = runner.advanceDeploy(desired, settings.maxRunsPerProject(), retries);
+          progress.steps().forEach(s -> steps.put(s.step().schema(), s));
+          status.deploying(progress.steps());
+          status.live(runner.liveCommit().orElse(null));
+        }
+      } else if (refreshRequested(project)) {
+        var progress =
+            runner.advanceRefresh(
+                now,
+                settings.maxRunsPerProject(),
+                new RetryPolicy(
+                    backends.store(),
+                    project.getMetadata().getName(),
+                    runner.liveCommit().orElse(desired),
+                    now,
+                    settings));
+        progress.steps().forEach(s -> steps.put(s.step().schema(), s));
+        status.refreshing(
+            progress.steps(), project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED));
+      } else {
+        status.ready();
+      }
+      status.reconcileRequest(project);
+      Map<String, Instant> nextDue =
+          runner.liveCommit().isPresent() ? runner.due(now).nextDue() : Map.of();
+      schemaResources.updateStatuses(schemas, steps, nextDue, backends.store(), awaiting, now);
+      if (steps.values().stream().anyMatch(s -> !s.isDone())) {
+        requeue = WHILE_RUNNING;
+      }
+    } catch (SpecProblem e) {
+      status.problem(e.reason(), e.getMessage());
+    } catch (PlanException e) {
+      status.failed("PlanFailed", e.getMessage());
+      requeue = settings.retryCap();
+    }
+    return finish(project, status, requeue);
+  }
+
+  private UpdateControl<DbtProject> finish(
+      DbtProject project, ProjectStatusBuilder status, Duration requeue) {
+    if (Objects.equals(project.getStatus(), status.build())) {
+      return UpdateControl.<DbtProject>noUpdate().rescheduleAfter(requeue);
+    }
+    project.setStatus(status.build());
+    return UpdateControl.patchStatus(project).rescheduleAfter(requeue);
+  }
+
+  private static String previousPlanHash(DbtProject project) {
+    return project.getStatus() == null || project.getStatus().plan() == null
+        ? null
+        : project.getStatus().plan().hash();
+  }
+
+  private static boolean refreshRequested(DbtProject project) {
+    Map<String, String> annotations = project.getMetadata().getAnnotations();
+    String token = annotations == null ? null : annotations.get(Labels.REFRESH_REQUESTED);
+    String handled =
+        project.getStatus() == null ? null : project.getStatus().lastHandledRefreshAt();
+    return token != null && !token.equals(handled);
+  }
+
+  private String desiredCommit(DbtProject project, ProjectBackends backends) {
+    DbtProjectSpec.Git spec = project.getSpec().git();
+    String revision =
+        spec.commit() != null ? spec.commit() : spec.ref() != null ? spec.ref() : "HEAD";
+    try {
+      return backends.repository().resolve(revision);
+    } catch (PlanException e) {
+      throw new SpecProblem(
+          "RevisionNotFound",
+          (spec.commit() != null ? "spec.git.commit" : "spec.git.ref") + ": " + e.getMessage());
+    }
+  }
+
+  private ProjectRunner runner(
+      KubernetesClient client,
+      DbtProject project,
+      ProjectBackends backends,
+      OperatorConfig config,
+      Events events) {
+    String name = project.getMetadata().getName();
+    RunSettings runSettings =
+        new RunSettings(
+            settings.holder(),
+            Duration.ofMinutes(30),
+            1,
+            Duration.ofHours(24),
+            settings.threads(),
+            false);
+    return new ProjectRunner(
+        name,
+        backends.repository(),
+        RunPods.projectDir(project.getSpec().git()),
+        settings
+            .workDir()
+            .resolve("work")
+            .resolve(project.getMetadata().getNamespace())
+            .resolve(name),
+        backends.store(),
+        backends.target(),
+        new LocalDbtExecutor(settings.dbt()),
+        workspace ->
+            new PodBuildExecutor(
+                client, project, workspace, backends.target(), backends.secretEnv(), settings),
+        backends.artifacts(),
+        backends.artifactKey(project),
+        clock,
+        runSettings,
+        new EventListener(events, project),
+        StepHook.NONE,
+        line -> {},
+        config);
+  }
+
+  private void applyClock(KubernetesClient client, DbtProject project) {
+    for (HasMetadata resource : ClockResources.all(project, settings.operatorImage())) {
+      client
+          .resource(resource)
+          .patch(
+              new PatchContext.Builder()
+                  .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                  .withFieldManager(Labels.OPERATOR)
+                  .withForce(true)
+                  .build());
+    }
+  }
+}

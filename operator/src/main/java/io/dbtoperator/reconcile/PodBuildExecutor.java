@@ -1,0 +1,164 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.run.BuildExecutor;
+import io.dbtoperator.run.BuildRequest;
+import io.dbtoperator.run.BuildStatus;
+import io.dbtoperator.run.StagingRedirect;
+import io.dbtoperator.run.WarehouseTarget;
+import io.dbtoperator.run.Workspace;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Runs a schema's build in a pod: the first call creates the pod, later calls read its phase, and
+ * the call that sees it over reads the dbt containers' logs through the API (the operator collects
+ * them; see docs/architecture.md). No call waits on dbt.
+ */
+final class PodBuildExecutor implements BuildExecutor {
+  private final KubernetesClient client;
+  private final DbtProject project;
+  private final Workspace workspace;
+  private final WarehouseTarget target;
+  private final Map<String, RunPods.SecretKey> secretEnv;
+  private final OperatorSettings settings;
+
+  PodBuildExecutor(
+      KubernetesClient client,
+      DbtProject project,
+      Workspace workspace,
+      WarehouseTarget target,
+      Map<String, RunPods.SecretKey> secretEnv,
+      OperatorSettings settings) {
+    this.client = client;
+    this.project = project;
+    this.workspace = workspace;
+    this.target = target;
+    this.secretEnv = secretEnv;
+    this.settings = settings;
+  }
+
+  static String podName(DbtProject project, String schema, String runId) {
+    return Labels.name(project.getMetadata().getName(), schema, runId);
+  }
+
+  @Override
+  public BuildStatus advance(BuildRequest request, Consumer<String> output) {
+    String name = podName(project, request.schema(), request.runId());
+    String namespace = project.getMetadata().getNamespace();
+    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    if (pod == null) {
+      launch(request, name);
+      return new BuildStatus.Running("pod " + name + " created");
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
+      return new BuildStatus.Running("pod " + name + " " + (phase == null ? "Pending" : phase));
+    }
+    return collect(pod, output);
+  }
+
+  private void launch(BuildRequest request, String name) {
+    Map<String, String> overlay =
+        StagingRedirect.overlay(
+            workspace.projectDir(),
+            workspace.layout(),
+            workspace.manifest(),
+            request.liveToStaging(),
+            target.type().equals("snowflake"));
+    RunPods.Spec spec =
+        new RunPods.Spec(
+            name,
+            request.schema(),
+            request.runId(),
+            workspace.commit(),
+            target
+                .profile(workspace.profileName(), settings.threads(), request.queryTag())
+                .toYaml(),
+            io.dbtoperator.run.DbtProfile.TARGET,
+            request.commands(),
+            secretEnv,
+            overlay,
+            hasPackages(),
+            settings.operatorImage(),
+            settings.activeDeadline().toSeconds());
+    client
+        .configMaps()
+        .resource(RunPods.configMap(project, spec))
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(Labels.OPERATOR)
+                .withForce(true)
+                .build());
+    client.pods().resource(RunPods.pod(project, spec)).create();
+  }
+
+  private boolean hasPackages() {
+    return Files.exists(workspace.projectDir().resolve("packages.yml"))
+        || Files.exists(workspace.projectDir().resolve("dependencies.yml"));
+  }
+
+  /** Reads the logs of the containers that ran, in order, up to the first that failed. */
+  private BuildStatus collect(Pod pod, Consumer<String> output) {
+    List<ContainerStatus> statuses = new ArrayList<>();
+    if (pod.getStatus().getInitContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getInitContainerStatuses());
+    }
+    if (pod.getStatus().getContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getContainerStatuses());
+    }
+    List<String> order = new ArrayList<>(List.of("checkout"));
+    order.addAll(RunPods.dbtContainers(pod));
+    String last = "build";
+    for (String container : order) {
+      Optional<ContainerStatus> status =
+          statuses.stream().filter(s -> s.getName().equals(container)).findFirst();
+      if (status.isEmpty()
+          || status.get().getState() == null
+          || status.get().getState().getTerminated() == null) {
+        continue;
+      }
+      last = container.equals("checkout") ? "checkout" : command(container);
+      String log =
+          client
+              .pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName())
+              .inContainer(container)
+              .getLog();
+      if (log != null) {
+        log.lines().forEach(output);
+      }
+      int exit = status.get().getState().getTerminated().getExitCode();
+      if (exit != 0) {
+        return new BuildStatus.Finished(exit, last);
+      }
+    }
+    if ("Failed".equals(pod.getStatus().getPhase())) {
+      output.accept(
+          "pod "
+              + pod.getMetadata().getName()
+              + " failed: "
+              + Optional.ofNullable(pod.getStatus().getReason()).orElse("no reason given")
+              + Optional.ofNullable(pod.getStatus().getMessage())
+                  .map(m -> " (" + m + ")")
+                  .orElse(""));
+      return new BuildStatus.Finished(1, last);
+    }
+    return new BuildStatus.Finished(0, last);
+  }
+
+  private static String command(String container) {
+    return container.equals("dbt") ? "build" : container.replaceFirst("^dbt-\\d+-", "");
+  }
+}

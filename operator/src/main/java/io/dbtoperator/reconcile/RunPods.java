@@ -1,0 +1,301 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.api.DbtProjectSpec;
+import io.dbtoperator.run.Workspace;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pod of one schema run and its ConfigMap. The pod checks out the exact commit (init container
+ * running the operator image as {@code dbt-operator checkout}), lays the staging redirect over it,
+ * then runs dbt's commands, each a container of the dbt image that takes arguments only. Secrets
+ * reach dbt only as environment variables from Secret keys; the ConfigMap holds the profile (which
+ * names those variables) and the redirect files, no secret.
+ */
+public final class RunPods {
+  static final String WORKSPACE = "/workspace";
+  static final String CHECKOUT = WORKSPACE + "/repo";
+  static final String RUN_DIR = WORKSPACE + "/run";
+  static final String CONFIG = "/etc/dbt-operator/run";
+  static final String GIT_CREDENTIALS = "/etc/dbt-operator/git";
+  static final String OVERLAY = "overlay";
+
+  /** The user of every container: the restricted Pod Security level forbids root. */
+  static final long RUN_AS_USER = 1000L;
+
+  /**
+   * What a run pod needs beyond the project's spec.
+   *
+   * @param commands the dbt commands (arguments without paths), run in order
+   * @param secretEnv environment variable name to the Secret key holding its value
+   * @param overlay files laid over the checkout, by path relative to the project directory
+   */
+  public record Spec(
+      String podName,
+      String schema,
+      String runId,
+      String commit,
+      String profileYaml,
+      String target,
+      List<List<String>> commands,
+      Map<String, SecretKey> secretEnv,
+      Map<String, String> overlay,
+      boolean deps,
+      String operatorImage,
+      long activeDeadlineSeconds) {}
+
+  /** A key of a Secret in the project's namespace. */
+  public record SecretKey(String secret, String key) {}
+
+  private RunPods() {}
+
+  public static ConfigMap configMap(DbtProject project, Spec spec) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("profiles.yml", spec.profileYaml());
+    int index = 0;
+    for (String content : spec.overlay().values()) {
+      data.put(OVERLAY + "-" + index++, content);
+    }
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(spec.podName())
+        .withNamespace(project.getMetadata().getNamespace())
+        .withLabels(labels(project, spec))
+        .withOwnerReferences(owner(project))
+        .endMetadata()
+        .withData(data)
+        .build();
+  }
+
+  public static Pod pod(DbtProject project, Spec spec) {
+    DbtProjectSpec.Git git = project.getSpec().git();
+    String projectDir = projectDir(git);
+    List<Container> init = new ArrayList<>();
+    init.add(checkout(project, spec, projectDir));
+    List<List<String>> dbtCommands = new ArrayList<>();
+    if (spec.deps()) {
+      dbtCommands.add(List.of("deps"));
+    }
+    dbtCommands.addAll(spec.commands());
+    List<Container> dbt = new ArrayList<>();
+    for (int i = 0; i < dbtCommands.size(); i++) {
+      List<String> command = dbtCommands.get(i);
+      String name = i == dbtCommands.size() - 1 ? "dbt" : "dbt-" + (i + 1) + "-" + command.get(0);
+      dbt.add(dbtContainer(project, spec, name, command, projectDir));
+    }
+    init.addAll(dbt.subList(0, dbt.size() - 1));
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("workspace").withNewEmptyDir().endEmptyDir().build());
+    volumes.add(configVolume(spec));
+    if (git.secretRef() != null) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName("git")
+              .withNewSecret()
+              .withSecretName(git.secretRef().name())
+              .withDefaultMode(0400)
+              .endSecret()
+              .build());
+    }
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(spec.podName())
+        .withNamespace(project.getMetadata().getNamespace())
+        .withLabels(labels(project, spec))
+        .withOwnerReferences(owner(project))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withActiveDeadlineSeconds(spec.activeDeadlineSeconds())
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(RUN_AS_USER)
+        .withRunAsGroup(RUN_AS_USER)
+        .withFsGroup(RUN_AS_USER)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .withInitContainers(init)
+        .withContainers(dbt.get(dbt.size() - 1))
+        .withVolumes(volumes)
+        .endSpec()
+        .build();
+  }
+
+  /** The names of the containers that run dbt, in the order they run. */
+  public static List<String> dbtContainers(Pod pod) {
+    List<String> names = new ArrayList<>();
+    pod.getSpec().getInitContainers().stream()
+        .map(Container::getName)
+        .filter(n -> n.startsWith("dbt"))
+        .forEach(names::add);
+    pod.getSpec().getContainers().forEach(c -> names.add(c.getName()));
+    return names;
+  }
+
+  private static Container checkout(DbtProject project, Spec spec, String projectDir) {
+    DbtProjectSpec.Git git = project.getSpec().git();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "checkout",
+                "--url",
+                git.url(),
+                "--commit",
+                spec.commit(),
+                "--dest",
+                CHECKOUT,
+                "--project-dir",
+                projectDir,
+                "--overlay",
+                CONFIG + "/" + OVERLAY));
+    List<VolumeMount> mounts = new ArrayList<>(workspaceMounts());
+    if (git.secretRef() != null) {
+      args.addAll(List.of("--credentials", GIT_CREDENTIALS));
+      if (git.secretRef().tokenKey() != null) {
+        args.addAll(List.of("--token-key", git.secretRef().tokenKey()));
+      }
+      mounts.add(mount("git", GIT_CREDENTIALS));
+    }
+    return new ContainerBuilder()
+        .withName("checkout")
+        .withImage(spec.operatorImage())
+        .withArgs(args)
+        .withVolumeMounts(mounts)
+        .withSecurityContext(restricted())
+        .build();
+  }
+
+  private static Container dbtContainer(
+      DbtProject project, Spec spec, String name, List<String> command, String projectDir) {
+    List<String> args =
+        Workspace.dbtArguments(
+            command,
+            CHECKOUT + (".".equals(projectDir) ? "" : "/" + projectDir),
+            CONFIG,
+            spec.target(),
+            RUN_DIR);
+    List<EnvVar> env = new ArrayList<>();
+    env.add(
+        new EnvVarBuilder().withName("DBT_SEND_ANONYMOUS_USAGE_STATS").withValue("false").build());
+    spec.secretEnv()
+        .forEach(
+            (variable, key) ->
+                env.add(
+                    new EnvVarBuilder()
+                        .withName(variable)
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef()
+                        .withName(key.secret())
+                        .withKey(key.key())
+                        .endSecretKeyRef()
+                        .endValueFrom()
+                        .build()));
+    DbtProjectSpec.Dbt dbt = project.getSpec().dbt();
+    ResourceRequirements resources = dbt == null ? null : dbt.resources();
+    return new ContainerBuilder()
+        .withName(name)
+        .withImage(dbtImage(project))
+        .withArgs(args)
+        .withEnv(env)
+        .withWorkingDir(WORKSPACE)
+        .withVolumeMounts(workspaceMounts())
+        .withResources(resources)
+        .withSecurityContext(restricted())
+        .build();
+  }
+
+  /** The image of dbt containers: the project's, or dbt Labs' image of the adapter. */
+  static String dbtImage(DbtProject project) {
+    DbtProjectSpec.Dbt dbt = project.getSpec().dbt();
+    if (dbt != null && dbt.image() != null) {
+      return dbt.image();
+    }
+    return "ghcr.io/dbt-labs/dbt-" + project.getSpec().warehouse().type().name() + ":1.10.15";
+  }
+
+  private static Volume configVolume(Spec spec) {
+    List<KeyToPath> items = new ArrayList<>();
+    items.add(new KeyToPath("profiles.yml", null, "profiles.yml"));
+    int index = 0;
+    for (String path : spec.overlay().keySet()) {
+      items.add(new KeyToPath(OVERLAY + "-" + index++, null, OVERLAY + "/" + path));
+    }
+    return new VolumeBuilder()
+        .withName("config")
+        .withNewConfigMap()
+        .withName(spec.podName())
+        .withItems(items)
+        .endConfigMap()
+        .build();
+  }
+
+  private static List<VolumeMount> workspaceMounts() {
+    return List.of(mount("workspace", WORKSPACE), mount("config", CONFIG));
+  }
+
+  private static VolumeMount mount(String volume, String path) {
+    VolumeMount mount = new VolumeMount();
+    mount.setName(volume);
+    mount.setMountPath(path);
+    mount.setReadOnly(!volume.equals("workspace"));
+    return mount;
+  }
+
+  private static SecurityContext restricted() {
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withRunAsNonRoot(true)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .build();
+  }
+
+  static String projectDir(DbtProjectSpec.Git git) {
+    return git.projectDir() == null || git.projectDir().isBlank() ? "." : git.projectDir();
+  }
+
+  static Map<String, String> labels(DbtProject project, Spec spec) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
+    labels.put(Labels.PROJECT, project.getMetadata().getName());
+    labels.put(Labels.SCHEMA, Labels.value(spec.schema()));
+    labels.put(Labels.RUN, Labels.value(spec.runId()));
+    return labels;
+  }
+
+  static OwnerReference owner(DbtProject project) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(project.getApiVersion())
+        .withKind(project.getKind())
+        .withName(project.getMetadata().getName())
+        .withUid(project.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+}

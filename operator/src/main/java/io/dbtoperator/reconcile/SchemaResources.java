@@ -1,0 +1,154 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.api.DbtSchema;
+import io.dbtoperator.api.DbtSchemaSpec;
+import io.dbtoperator.api.DbtSchemaStatus;
+import io.dbtoperator.api.RunSummary;
+import io.dbtoperator.run.StepProgress;
+import io.dbtoperator.state.RunRecord;
+import io.dbtoperator.state.SchemaState;
+import io.dbtoperator.state.StateStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The project's DbtSchema resources: created for every schema of the manifest that has none
+ * (labelled as managed and owned by the project; hand-written ones are never changed), and their
+ * status, built fresh and patched only when it changed.
+ */
+final class SchemaResources {
+  private final KubernetesClient client;
+  private final DbtProject project;
+
+  SchemaResources(KubernetesClient client, DbtProject project) {
+    this.client = client;
+    this.project = project;
+  }
+
+  /** Creates the missing DbtSchemas; returns every DbtSchema of the project, by schema name. */
+  Map<String, DbtSchema> ensure(Collection<String> schemas, Collection<DbtSchema> existing) {
+    Map<String, DbtSchema> bySchema = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    existing.stream()
+        .filter(s -> project.getMetadata().getName().equals(s.getSpec().projectRef()))
+        .forEach(s -> bySchema.put(s.getSpec().schema(), s));
+    for (String schema : schemas) {
+      if (bySchema.containsKey(schema)) {
+        continue;
+      }
+      DbtSchema resource = new DbtSchema();
+      resource.getMetadata().setName(Labels.name(project.getMetadata().getName(), schema));
+      resource.getMetadata().setNamespace(project.getMetadata().getNamespace());
+      resource
+          .getMetadata()
+          .setLabels(
+              Map.of(
+                  Labels.MANAGED,
+                  "true",
+                  Labels.MANAGED_BY,
+                  Labels.OPERATOR,
+                  Labels.PROJECT,
+                  project.getMetadata().getName()));
+      resource.getMetadata().setOwnerReferences(List.of(RunPods.owner(project)));
+      resource.setSpec(
+          new DbtSchemaSpec(
+              project.getMetadata().getName(),
+              schema.toLowerCase(Locale.ROOT),
+              null,
+              null,
+              null,
+              null,
+              false));
+      bySchema.put(schema, client.resource(resource).create());
+    }
+    return bySchema;
+  }
+
+  /**
+   * Patches each schema's status when it differs from the one built now.
+   *
+   * @param steps where each schema's step is in the current deploy or refresh, by schema name
+   */
+  void updateStatuses(
+      Map<String, DbtSchema> schemas,
+      Map<String, StepProgress> steps,
+      Map<String, Instant> nextDue,
+      StateStore store,
+      Set<String> awaiting,
+      Instant now) {
+    String projectName = project.getMetadata().getName();
+    for (DbtSchema resource : schemas.values()) {
+      String schema = resource.getSpec().schema();
+      SchemaState state = store.schema(projectName, schema).orElse(null);
+      List<RunRecord> runs = store.runs(projectName, schema, null, 1).runs();
+      RunRecord last = runs.isEmpty() ? null : runs.get(0);
+      StepProgress step = steps.get(schema);
+      DbtSchemaStatus previous = resource.getStatus();
+      SchemaPhase phase = SchemaPhase.of(resource, state, last, step, awaiting.contains(schema));
+      long generation =
+          resource.getMetadata().getGeneration() == null
+              ? 0
+              : resource.getMetadata().getGeneration();
+      DbtSchemaStatus next =
+          new DbtSchemaStatus(
+              generation,
+              Conditions.of(
+                  phase.state(),
+                  phase.reason(),
+                  phase.message(),
+                  generation,
+                  previous == null ? null : previous.conditions(),
+                  now),
+              phase.name(),
+              state == null ? null : state.liveCommit(),
+              state == null || state.liveCommit() == null
+                  ? null
+                  : state.liveCommit().substring(0, Math.min(7, state.liveCommit().length())),
+              text(state == null ? null : state.lastRefresh()),
+              text(state == null ? null : state.lastFullRefresh()),
+              text(nextDue.get(schema)),
+              last == null ? null : summary(last));
+      if (!Objects.equals(previous, next)) {
+        resource.setStatus(next);
+        client.resource(resource).patchStatus();
+      }
+    }
+  }
+
+  static RunSummary summary(RunRecord run) {
+    return new RunSummary(
+        run.id(),
+        kind(run.id()),
+        switch (run.status()) {
+          case QUEUED, RUNNING -> "Running";
+          case SUCCESSFUL -> "Succeeded";
+          case PARTIAL_SUCCESS, FAILED -> "Failed";
+        },
+        text(run.startedAt()),
+        text(run.endedAt()),
+        run.counts() == null
+            ? null
+            : new RunSummary.Counts(
+                run.counts().modelsSucceeded() + run.counts().testsPassed(),
+                run.counts().modelsFailed() + run.counts().testsFailed(),
+                0,
+                run.counts().modelsSkipped()),
+        run.message());
+  }
+
+  private static String kind(String runId) {
+    io.dbtoperator.run.RunId id = io.dbtoperator.run.RunId.parse(runId);
+    return id == null ? null : id.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  static String text(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}
