@@ -103,6 +103,11 @@ final class PodBuildExecutor implements BuildExecutor {
     client.pods().resource(RunPods.pod(project, spec)).create();
   }
 
+  private int threads() {
+    var dbt = project.getSpec().dbt();
+    return dbt != null && dbt.threads() != null ? dbt.threads() : settings.threads();
+  }
+
   private boolean hasPackages() {
     return Files.exists(workspace.projectDir().resolve("packages.yml"))
         || Files.exists(workspace.projectDir().resolve("dependencies.yml"));

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.KeyToPath;
@@ -215,12 +217,34 @@ public final class RunPods {
                         .endValueFrom()
                         .build()));
     DbtProjectSpec.Dbt dbt = project.getSpec().dbt();
+    List<EnvFromSource> envFrom = new ArrayList<>();
+    if (dbt != null && dbt.env() != null) {
+      for (DbtProjectSpec.SecretEnvVar variable : dbt.env()) {
+        env.add(
+            new EnvVarBuilder()
+                .withName(variable.name())
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(variable.secretKeyRef().name())
+                .withKey(variable.secretKeyRef().key())
+                .endSecretKeyRef()
+                .endValueFrom()
+                .build());
+      }
+    }
+    if (dbt != null && dbt.envFromSecrets() != null) {
+      for (String secret : dbt.envFromSecrets()) {
+        envFrom.add(
+            new EnvFromSourceBuilder().withNewSecretRef().withName(secret).endSecretRef().build());
+      }
+    }
     ResourceRequirements resources = dbt == null ? null : dbt.resources();
     return new ContainerBuilder()
         .withName(name)
         .withImage(dbtImage(project))
         .withArgs(args)
         .withEnv(env)
+        .withEnvFrom(envFrom)
         .withWorkingDir(WORKSPACE)
         .withVolumeMounts(workspaceMounts())
         .withResources(resources)
