@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The project's clock: a CronJob on {@code spec.clock} whose pod runs the operator image as {@code
@@ -126,7 +127,9 @@ final class ClockResources {
   }
 
   private static Map<String, String> labels(DbtProject project) {
-    return Map.of(
-        Labels.MANAGED_BY, Labels.OPERATOR, Labels.PROJECT, project.getMetadata().getName());
+    // Sorted, so that the generated YAML is stable.
+    return new TreeMap<>(
+        Map.of(
+            Labels.MANAGED_BY, Labels.OPERATOR, Labels.PROJECT, project.getMetadata().getName()));
   }
 }
