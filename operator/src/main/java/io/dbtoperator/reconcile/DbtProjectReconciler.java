@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Observes a DbtProject (its git ref, state store, DbtSchemas and run pods), plans from the live
@@ -127,21 +128,18 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                       s.getMetadata().getLabels() == null
                           || !s.getMetadata().getLabels().containsKey(Labels.MANAGED))
               .toList();
-      OperatorConfig config =
-          handWritten.isEmpty()
+      DbtProjectSpec spec = project.getSpec();
+      // Without settings in the resources, plans read dbt-operator.yml alone, as the CLI's do.
+      UnaryOperator<OperatorConfig> overlay =
+          handWritten.isEmpty() && spec.refresh() == null && spec.defaults() == null
               ? null
-              : ConfigMapper.map(
-                  project.getSpec(), handWritten.stream().map(DbtSchema::getSpec).toList());
-      ProjectRunner runner = runner(client, project, backends, config, events);
+              : file ->
+                  ConfigMapper.map(
+                      spec, handWritten.stream().map(DbtSchema::getSpec).toList(), file);
+      ProjectRunner runner = runner(client, project, backends, overlay, events);
       status.live(runner.liveCommit().orElse(null));
       Workspace workspace = runner.workspace(desired);
-      OperatorConfig effective =
-          config != null
-              ? config
-              : new io.dbtoperator.plan.ProjectPlanner(
-                      backends.repository(), RunPods.projectDir(project.getSpec().git()))
-                  .config(desired);
-      SchemaGraph graph = SchemaGraph.build(workspace.manifest(), effective);
+      SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
       SchemaResources schemaResources = new SchemaResources(client, project);
       Map<String, DbtSchema> schemas =
           schemaResources.ensure(
@@ -243,7 +241,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       KubernetesClient client,
       DbtProject project,
       ProjectBackends backends,
-      OperatorConfig config,
+      UnaryOperator<OperatorConfig> overlay,
       Events events) {
     String name = project.getMetadata().getName();
     RunSettings runSettings =
@@ -276,7 +274,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         new EventListener(events, project),
         StepHook.NONE,
         line -> {},
-        config);
+        overlay);
   }
 
   private void applyClock(KubernetesClient client, DbtProject project) {

@@ -47,7 +47,7 @@ public final class ProjectRunner {
   private final RunEngine engine;
   private final Consumer<String> dbtOutput;
   private final RunListener listener;
-  private final OperatorConfig configOverride;
+  private final java.util.function.UnaryOperator<OperatorConfig> configOverlay;
 
   /** A deploy: the plan and what became of each of its steps. */
   public record DeployResult(Plan plan, List<SchemaOutcome> outcomes) {}
@@ -101,8 +101,8 @@ public final class ProjectRunner {
 
   /**
    * @param builds runs the builds of each workspace; null: local processes with {@code dbt}
-   * @param configOverride the settings to plan with instead of the repository's dbt-operator.yml,
-   *     e.g. from DbtSchema resources; null: the file
+   * @param configOverlay lays settings from elsewhere (the DbtProject and DbtSchema resources) over
+   *     those of the repository's dbt-operator.yml at each commit; null: the file alone
    */
   public ProjectRunner(
       String project,
@@ -120,8 +120,8 @@ public final class ProjectRunner {
       RunListener listener,
       StepHook hook,
       Consumer<String> dbtOutput,
-      OperatorConfig configOverride) {
-    this.configOverride = configOverride;
+      java.util.function.UnaryOperator<OperatorConfig> configOverlay) {
+    this.configOverlay = configOverlay;
     this.project = project;
     this.repository = repository;
     this.projectDir = projectDir;
@@ -262,7 +262,7 @@ public final class ProjectRunner {
             workspace.commit(),
             fromManifest,
             workspace.manifest(),
-            configOverride);
+            configOverlay == null ? null : config(workspace.commit()));
   }
 
   /**
@@ -318,10 +318,13 @@ public final class ProjectRunner {
     }
   }
 
-  private OperatorConfig config(String commit) {
-    if (configOverride != null) {
-      return configOverride;
-    }
+  /** The settings in force at {@code commit}: the file's, with the overlay laid over them. */
+  public OperatorConfig config(String commit) {
+    OperatorConfig file = fileConfig(commit);
+    return configOverlay == null ? file : configOverlay.apply(file);
+  }
+
+  private OperatorConfig fileConfig(String commit) {
     return new ProjectPlanner(repository, projectDir).config(commit);
   }
 

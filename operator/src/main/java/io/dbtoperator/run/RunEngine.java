@@ -187,7 +187,13 @@ public final class RunEngine {
         }
         progress.add(result);
       }
-      if (deploy && progress.stream().allMatch(StepProgress::isDone)) {
+      // A pass that only repeats known failures has nothing new to store; the operator makes many.
+      boolean wentLive =
+          progress.stream()
+              .anyMatch(p -> p.isDone() && p.outcome().result() == SchemaOutcome.Result.LIVE);
+      boolean complete =
+          progress.stream().allMatch(p -> p.isDone() && !p.outcome().result().blocksDependents());
+      if (deploy && progress.stream().allMatch(StepProgress::isDone) && (wentLive || complete)) {
         finishDeploy(workspace, progress.stream().map(StepProgress::outcome).toList());
       }
     }
