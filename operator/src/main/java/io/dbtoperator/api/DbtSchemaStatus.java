@@ -25,4 +25,14 @@ public record DbtSchemaStatus(
     @JsonPropertyDescription(
             "When the next scheduled refresh is due; in the past for an overdue schema.")
         String nextDue,
-    @JsonPropertyDescription("The latest run that built this schema.") RunSummary lastRun) {}
+    @JsonPropertyDescription("The latest run that built this schema.") RunSummary lastRun,
+    @JsonPropertyDescription(
+            "Token of the last refresh request (annotation dbtoperator.io/refresh) handled.")
+        String lastHandledRefresh,
+    @JsonPropertyDescription(
+            "Token of the last full-refresh request (annotation dbtoperator.io/full-refresh)"
+                + " handled.")
+        String lastHandledFullRefresh,
+    @JsonPropertyDescription(
+            "Token of the last rollback request (annotation dbtoperator.io/rollback) handled.")
+        String lastHandledRollback) {}

@@ -56,6 +56,19 @@ final class OperatorCommand implements Callable<Integer> {
   int maxFailures;
 
   @Option(
+      names = "--retry-base",
+      defaultValue = "PT30S",
+      description =
+          "First retry delay after a failed run, doubled per failure (default: ${DEFAULT-VALUE}).")
+  Duration retryBase;
+
+  @Option(
+      names = "--git-poll",
+      defaultValue = "PT1M",
+      description = "How often a followed branch is fetched (default: ${DEFAULT-VALUE}).")
+  Duration gitPoll;
+
+  @Option(
       names = "--lease-namespace",
       defaultValue = "default",
       description = "Namespace of the leader-election Lease (default: ${DEFAULT-VALUE}).")
@@ -69,6 +82,12 @@ final class OperatorCommand implements Callable<Integer> {
     if (maxRuns < 1) {
       throw new UserInputException("--max-runs: must be at least 1, got " + maxRuns);
     }
+    if (retryBase.isNegative() || retryBase.isZero()) {
+      throw new UserInputException("--retry-base: must be positive, got " + retryBase);
+    }
+    if (gitPoll.isNegative() || gitPoll.isZero()) {
+      throw new UserInputException("--git-poll: must be positive, got " + gitPoll);
+    }
     if (maxFailures < 1) {
       throw new UserInputException("--max-failures: must be at least 1, got " + maxFailures);
     }
@@ -80,9 +99,9 @@ final class OperatorCommand implements Callable<Integer> {
             threads,
             maxRuns,
             Duration.ofHours(6),
-            Duration.ofMinutes(1),
+            gitPoll,
             maxFailures,
-            Duration.ofSeconds(30),
+            retryBase,
             Duration.ofMinutes(30),
             "dbt-operator@" + leaseNamespace);
     String identity = ManagementFactory.getRuntimeMXBean().getName();

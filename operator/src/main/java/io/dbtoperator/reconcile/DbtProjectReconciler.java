@@ -145,6 +145,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           schemaResources.ensure(
               graph.schemas().stream().map(SchemaNode::name).toList(),
               context.getSecondaryResources(DbtSchema.class));
+      ManualRequests requests = new ManualRequests(schemas);
       Plan plan = runner.plan(desired);
       status.plan(plan);
       if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
@@ -168,27 +169,39 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           status.deploying(progress.steps());
           status.live(runner.liveCommit().orElse(null));
         }
-      } else if (refreshRequested(project)) {
-        var progress =
-            runner.advanceRefresh(
-                now,
-                settings.maxRunsPerProject(),
-                new RetryPolicy(
-                    backends.store(),
-                    project.getMetadata().getName(),
-                    runner.liveCommit().orElse(desired),
-                    now,
-                    settings));
-        progress.steps().forEach(s -> steps.put(s.step().schema(), s));
-        status.refreshing(
-            progress.steps(), project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED));
       } else {
-        status.ready();
+        rollBack(runner, requests, events, project);
+        boolean tick = refreshRequested(project);
+        Map<String, Boolean> requested = requests.refreshes();
+        if (tick || !requested.isEmpty()) {
+          String live = runner.liveCommit().orElse(desired);
+          var progress =
+              runner.advanceRefresh(
+                  tick ? now : null,
+                  requested,
+                  settings.maxRunsPerProject(),
+                  new RetryPolicy(
+                          backends.store(), project.getMetadata().getName(), live, now, settings)
+                      .except(requested.keySet()));
+          progress.steps().forEach(s -> steps.put(s.step().schema(), s));
+          for (StepProgress step : progress.steps()) {
+            Boolean full = requested.get(step.step().schema());
+            if (full != null && step.isDone()) {
+              requests.refreshed(step.step().schema(), full);
+            }
+          }
+          status.refreshing(
+              progress.steps(),
+              tick ? project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED) : null);
+        } else {
+          status.ready();
+        }
       }
       status.reconcileRequest(project);
       Map<String, Instant> nextDue =
           runner.liveCommit().isPresent() ? runner.due(now).nextDue() : Map.of();
-      schemaResources.updateStatuses(schemas, steps, nextDue, backends.store(), awaiting, now);
+      schemaResources.updateStatuses(
+          schemas, steps, nextDue, backends.store(), awaiting, requests, now);
       if (steps.values().stream().anyMatch(s -> !s.isDone())) {
         requeue = WHILE_RUNNING;
       }
@@ -222,6 +235,20 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     String handled =
         project.getStatus() == null ? null : project.getStatus().lastHandledRefreshAt();
     return token != null && !token.equals(handled);
+  }
+
+  /** Rollbacks are warehouse swaps that take seconds, so they are done inline. */
+  private static void rollBack(
+      ProjectRunner runner, ManualRequests requests, Events events, DbtProject project) {
+    for (String schema : requests.rollbacks()) {
+      try {
+        var outcome = runner.rollback(schema);
+        events.record(project, false, "RolledBack", schema + ": " + outcome.message());
+      } catch (io.dbtoperator.warehouse.WarehouseException e) {
+        events.record(project, true, "RollbackFailed", schema + ": " + e.getMessage());
+      }
+      requests.rolledBack(schema);
+    }
   }
 
   private String desiredCommit(DbtProject project, ProjectBackends backends) {

@@ -20,6 +20,15 @@ public final class Labels {
   /** Set by the clock CronJob (and by hand): a refresh tick; the value is an opaque token. */
   public static final String REFRESH_REQUESTED = "dbtoperator.io/refresh-requested-at";
 
+  /** On a DbtSchema: refresh it now, due or not; the value is an opaque token. */
+  public static final String SCHEMA_REFRESH = "dbtoperator.io/refresh";
+
+  /** On a DbtSchema: a full refresh now (incrementals rebuilt from scratch). */
+  public static final String SCHEMA_FULL_REFRESH = "dbtoperator.io/full-refresh";
+
+  /** On a DbtSchema: make the previous version live again. */
+  public static final String SCHEMA_ROLLBACK = "dbtoperator.io/rollback";
+
   /** Flux's request for a reconcile, honoured the same way. */
   public static final String FLUX_REQUESTED = "reconcile.fluxcd.io/requestedAt";
 

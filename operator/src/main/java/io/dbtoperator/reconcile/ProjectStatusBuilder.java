@@ -82,7 +82,7 @@ final class ProjectStatusBuilder {
 
   void refreshing(List<StepProgress> steps, String token) {
     progress(steps, "Refreshing", "refresh");
-    if (steps.stream().allMatch(StepProgress::isDone)) {
+    if (token != null && steps.stream().allMatch(StepProgress::isDone)) {
       handledRefresh = token;
     }
   }

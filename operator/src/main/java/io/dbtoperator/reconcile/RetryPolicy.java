@@ -27,6 +27,7 @@ final class RetryPolicy implements StartPolicy {
   private final String commit;
   private final Instant now;
   private final OperatorSettings settings;
+  private java.util.Set<String> exempt = java.util.Set.of();
 
   RetryPolicy(
       StateStore store, String project, String commit, Instant now, OperatorSettings settings) {
@@ -37,8 +38,19 @@ final class RetryPolicy implements StartPolicy {
     this.settings = settings;
   }
 
+  /** A person's request for these schemas overrides the backoff and a stall. */
+  RetryPolicy except(java.util.Set<String> schemas) {
+    java.util.Set<String> names = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    names.addAll(schemas);
+    exempt = names;
+    return this;
+  }
+
   @Override
   public Optional<SchemaOutcome> hold(PlanStep step) {
+    if (exempt.contains(step.schema())) {
+      return Optional.empty();
+    }
     List<RunRecord> recent =
         store.runs(project, step.schema(), null, settings.maxFailures() + 1).runs();
     int failures = 0;

@@ -82,6 +82,7 @@ final class SchemaResources {
       Map<String, Instant> nextDue,
       StateStore store,
       Set<String> awaiting,
+      ManualRequests requests,
       Instant now) {
     String projectName = project.getMetadata().getName();
     for (DbtSchema resource : schemas.values()) {
@@ -114,7 +115,10 @@ final class SchemaResources {
               text(state == null ? null : state.lastRefresh()),
               text(state == null ? null : state.lastFullRefresh()),
               text(nextDue.get(schema)),
-              last == null ? null : summary(last));
+              last == null ? null : summary(last),
+              requests.handled(schema).refresh(),
+              requests.handled(schema).fullRefresh(),
+              requests.handled(schema).rollback());
       if (!Objects.equals(previous, next)) {
         resource.setStatus(next);
         client.resource(resource).patchStatus();

@@ -195,6 +195,17 @@ public final class ProjectRunner {
 
   /** One pass over the refresh of what is due at {@code at} on the live commit. */
   public RefreshProgress advanceRefresh(Instant at, int maxRunning, StartPolicy policy) {
+    return advanceRefresh(at, Map.of(), maxRunning, policy);
+  }
+
+  /**
+   * One pass over a refresh on the live commit: what is due at {@code at} (null: nothing), and the
+   * schemas a person asked to refresh whether due or not, which replace a due step of theirs.
+   *
+   * @param requested schema names to their request: true for a full refresh
+   */
+  public RefreshProgress advanceRefresh(
+      Instant at, Map<String, Boolean> requested, int maxRunning, StartPolicy policy) {
     String commit =
         liveCommit()
             .orElseThrow(
@@ -202,11 +213,44 @@ public final class ProjectRunner {
                     new PlanException("project " + project + " has no live commit: deploy first"));
     Workspace workspace = workspace(commit);
     OperatorConfig config = config(commit);
-    DueResult due = due(workspace, config, at);
-    List<StepProgress> steps =
+    DueResult due = due(workspace, config, at == null ? clock.instant() : at);
+    List<PlanStep> steps = new ArrayList<>();
+    if (at != null) {
+      due.steps().stream()
+          .filter(step -> requested.keySet().stream().noneMatch(step.schema()::equalsIgnoreCase))
+          .forEach(steps::add);
+    }
+    List<io.dbtoperator.plan.DueSchema> schemas =
+        DueSchemas.of(SchemaGraph.build(workspace.manifest(), config), config);
+    requested.forEach(
+        (name, full) ->
+            schemas.stream()
+                .filter(s -> s.name().equalsIgnoreCase(name))
+                .findFirst()
+                .ifPresent(
+                    schema ->
+                        steps.add(
+                            new PlanStep(
+                                schema.name(),
+                                full
+                                    ? io.dbtoperator.plan.Action.FULL_REFRESH
+                                    : io.dbtoperator.plan.Action.REFRESH,
+                                List.of((full ? "full refresh" : "refresh") + " requested"),
+                                schema.models(),
+                                List.of(),
+                                null,
+                                null,
+                                false))));
+    List<StepProgress> progress =
         engine.advance(
-            workspace, config, due.steps(), RunType.SCHEDULED, false, maxRunning, policy);
-    return new RefreshProgress(commit, due, steps);
+            workspace,
+            config,
+            steps,
+            requested.isEmpty() ? RunType.SCHEDULED : RunType.MANUAL,
+            false,
+            maxRunning,
+            policy);
+    return new RefreshProgress(commit, due, progress);
   }
 
   /** What is due at {@code at} on the live commit, and when each schema is due next. */

@@ -12,10 +12,10 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.PersonIdent;
 
 /** A git working copy in a temporary directory that tests commit example projects into. */
-final class GitFixture {
+public final class GitFixture {
   private final Path dir;
 
-  GitFixture(Path dir) {
+  public GitFixture(Path dir) {
     this.dir = dir;
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       // initialised
@@ -24,12 +24,12 @@ final class GitFixture {
     }
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
   /** Copies every file under {@code source} over the working copy. */
-  GitFixture copy(Path source) {
+  public GitFixture copy(Path source) {
     try (Stream<Path> files = Files.walk(source)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         Path dest = dir.resolve(source.relativize(file).toString());
@@ -42,7 +42,7 @@ final class GitFixture {
     return this;
   }
 
-  GitFixture write(Map<String, String> files) {
+  public GitFixture write(Map<String, String> files) {
     try {
       for (var entry : files.entrySet()) {
         Path dest = dir.resolve(entry.getKey());
@@ -55,7 +55,7 @@ final class GitFixture {
     return this;
   }
 
-  GitFixture delete(String path) {
+  public GitFixture delete(String path) {
     try {
       Files.delete(dir.resolve(path));
     } catch (IOException e) {
@@ -65,7 +65,7 @@ final class GitFixture {
   }
 
   /** Commits everything and returns the commit id. */
-  String commit(String message) {
+  public String commit(String message) {
     try (Git git = Git.open(dir.toFile())) {
       git.add().addFilepattern(".").call();
       git.add().addFilepattern(".").setUpdate(true).call();

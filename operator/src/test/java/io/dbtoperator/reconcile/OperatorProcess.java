@@ -1,0 +1,84 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.run.PostgresHarness;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The operator as its own process, from the built jar, as a cluster would run it. */
+final class OperatorProcess implements AutoCloseable {
+  static final String IMAGE = "dbt-operator:it";
+
+  private final Process process;
+  private final Path log;
+
+  private OperatorProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static Path jar() {
+    Path jar = PostgresHarness.repositoryRoot().resolve("operator/target/dbt-operator.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run mvn package first");
+    }
+    return jar;
+  }
+
+  static OperatorProcess start(Path kubeconfig, Path workDir, Path log, String... extra) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx512m",
+                "-jar",
+                jar().toString(),
+                "operator",
+                "--work-dir",
+                workDir.toString(),
+                "--dbt",
+                PostgresHarness.dbt().toString(),
+                "--image",
+                IMAGE,
+                "--threads",
+                "2"));
+    command.addAll(List.of(extra));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    try {
+      return new OperatorProcess(builder.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the operator", e);
+    }
+  }
+
+  String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook runs, as when a node dies. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      kill();
+    }
+  }
+}
