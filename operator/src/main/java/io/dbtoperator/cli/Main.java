@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       OperatorCommand.class,
       TriggerCommand.class,
       CheckoutCommand.class,
+      UploadManifestCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -30,8 +30,9 @@ final class OperatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--dbt",
-      defaultValue = ".venv/bin/dbt",
-      description = "dbt the operator parses projects with (default: ${DEFAULT-VALUE}).")
+      description =
+          "A local dbt to parse projects with; without it, commits are parsed in pods of the dbt"
+              + " image.")
   Path dbt;
 
   @Option(
@@ -94,7 +95,7 @@ final class OperatorCommand implements Callable<Integer> {
     OperatorSettings settings =
         new OperatorSettings(
             workDir.toAbsolutePath(),
-            dbt.toAbsolutePath(),
+            dbt == null ? null : dbt.toAbsolutePath(),
             image,
             threads,
             maxRuns,

@@ -38,6 +38,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -138,6 +139,17 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                       spec, handWritten.stream().map(DbtSchema::getSpec).toList(), file);
       ProjectRunner runner = runner(client, project, backends, overlay, events);
       status.live(runner.liveCommit().orElse(null));
+      ManifestSource manifests = new ManifestSource(client, project, backends, runner, settings);
+      // The live commit's manifest is in the artifact store since it went live; after a restart
+      // with an empty work directory, its workspace is made from it before refreshes need it.
+      Optional<String> live = runner.liveCommit();
+      if (live.isPresent()) {
+        manifests.ensure(live.get());
+      }
+      if (!manifests.ensure(desired)) {
+        status.parsing(desired);
+        return finish(project, status, WHILE_RUNNING);
+      }
       Workspace workspace = runner.workspace(desired);
       SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
       SchemaResources schemaResources = new SchemaResources(client, project);
@@ -290,7 +302,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
             .resolve(name),
         backends.store(),
         backends.target(),
-        new LocalDbtExecutor(settings.dbt()),
+        settings.dbt() == null ? null : new LocalDbtExecutor(settings.dbt()),
         workspace ->
             new PodBuildExecutor(
                 client, project, workspace, backends.target(), backends.secretEnv(), settings),

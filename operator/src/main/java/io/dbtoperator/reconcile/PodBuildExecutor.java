@@ -90,7 +90,8 @@ final class PodBuildExecutor implements BuildExecutor {
             overlay,
             hasPackages(),
             settings.operatorImage(),
-            settings.activeDeadline().toSeconds());
+            settings.activeDeadline().toSeconds(),
+            null);
     client
         .configMaps()
         .resource(RunPods.configMap(project, spec))

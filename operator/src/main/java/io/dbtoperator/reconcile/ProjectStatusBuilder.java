@@ -60,6 +60,14 @@ final class ProjectStatusBuilder {
         step.schema(), step.action(), step.reasons(), step.models().size());
   }
 
+  void parsing(String commit) {
+    set(
+        "Planning",
+        Conditions.State.RECONCILING,
+        "Parsing",
+        "parsing " + shortSha(commit) + " in pod " + ManifestSource.podName(project, commit));
+  }
+
   void suspended() {
     set("Suspended", Conditions.State.WAITING, "Suspended", "spec.suspend is true: no new runs");
   }

@@ -64,7 +64,16 @@ public final class RunPods {
       Map<String, String> overlay,
       boolean deps,
       String operatorImage,
-      long activeDeadlineSeconds) {}
+      long activeDeadlineSeconds,
+      Upload upload) {}
+
+  /**
+   * A last container, of the operator image, that runs after every dbt container succeeded, e.g.
+   * {@code dbt-operator upload-manifest}.
+   *
+   * @param env environment variable name to the Secret key holding its value
+   */
+  public record Upload(List<String> args, Map<String, SecretKey> env) {}
 
   /** A key of a Secret in the project's namespace. */
   public record SecretKey(String secret, String key) {}
@@ -105,7 +114,22 @@ public final class RunPods {
       String name = i == dbtCommands.size() - 1 ? "dbt" : "dbt-" + (i + 1) + "-" + command.get(0);
       dbt.add(dbtContainer(project, spec, name, command, projectDir));
     }
-    init.addAll(dbt.subList(0, dbt.size() - 1));
+    Container main;
+    if (spec.upload() == null) {
+      init.addAll(dbt.subList(0, dbt.size() - 1));
+      main = dbt.get(dbt.size() - 1);
+    } else {
+      init.addAll(dbt);
+      main =
+          new ContainerBuilder()
+              .withName("upload")
+              .withImage(spec.operatorImage())
+              .withArgs(spec.upload().args())
+              .withEnv(secretEnv(spec.upload().env()))
+              .withVolumeMounts(workspaceMounts())
+              .withSecurityContext(restricted())
+              .build();
+    }
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("workspace").withNewEmptyDir().endEmptyDir().build());
     volumes.add(configVolume(spec));
@@ -141,7 +165,7 @@ public final class RunPods {
         .endSeccompProfile()
         .endSecurityContext()
         .withInitContainers(init)
-        .withContainers(dbt.get(dbt.size() - 1))
+        .withContainers(main)
         .withVolumes(volumes)
         .endSpec()
         .build();
@@ -154,7 +178,10 @@ public final class RunPods {
         .map(Container::getName)
         .filter(n -> n.startsWith("dbt"))
         .forEach(names::add);
-    pod.getSpec().getContainers().forEach(c -> names.add(c.getName()));
+    pod.getSpec().getContainers().stream()
+        .map(Container::getName)
+        .filter(n -> n.startsWith("dbt"))
+        .forEach(names::add);
     return names;
   }
 
@@ -203,19 +230,7 @@ public final class RunPods {
     List<EnvVar> env = new ArrayList<>();
     env.add(
         new EnvVarBuilder().withName("DBT_SEND_ANONYMOUS_USAGE_STATS").withValue("false").build());
-    spec.secretEnv()
-        .forEach(
-            (variable, key) ->
-                env.add(
-                    new EnvVarBuilder()
-                        .withName(variable)
-                        .withNewValueFrom()
-                        .withNewSecretKeyRef()
-                        .withName(key.secret())
-                        .withKey(key.key())
-                        .endSecretKeyRef()
-                        .endValueFrom()
-                        .build()));
+    env.addAll(secretEnv(spec.secretEnv()));
     DbtProjectSpec.Dbt dbt = project.getSpec().dbt();
     List<EnvFromSource> envFrom = new ArrayList<>();
     if (dbt != null && dbt.env() != null) {
@@ -250,6 +265,23 @@ public final class RunPods {
         .withResources(resources)
         .withSecurityContext(restricted())
         .build();
+  }
+
+  private static List<EnvVar> secretEnv(Map<String, SecretKey> variables) {
+    List<EnvVar> env = new ArrayList<>();
+    variables.forEach(
+        (variable, key) ->
+            env.add(
+                new EnvVarBuilder()
+                    .withName(variable)
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef()
+                    .withName(key.secret())
+                    .withKey(key.key())
+                    .endSecretKeyRef()
+                    .endValueFrom()
+                    .build()));
+    return env;
   }
 
   /** The image of dbt containers: the project's, or dbt Labs' image of the adapter. */

@@ -7,13 +7,13 @@ import io.dbtoperator.plan.PlanException;
 import java.io.IOException;
 
 /** Reads what the run needs from dbt_project.yml beyond the layout. */
-final class DbtProjectFile {
+public final class DbtProjectFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private DbtProjectFile() {}
 
   /** The profile the project uses; dbt defaults it to the project name. */
-  static String profileName(byte[] dbtProjectYml) {
+  public static String profileName(byte[] dbtProjectYml) {
     try {
       JsonNode root = YAML.readTree(dbtProjectYml);
       JsonNode profile = root.get("profile");

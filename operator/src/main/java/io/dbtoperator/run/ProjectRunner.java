@@ -372,17 +372,24 @@ public final class ProjectRunner {
     return new ProjectPlanner(repository, projectDir).config(commit);
   }
 
+  /** Where the workspace of a commit lives. */
+  public Path workspaceRoot(String commit) {
+    return workRoot.resolve(commit.substring(0, 12));
+  }
+
+  /**
+   * Makes the workspace of {@code commit} from a manifest parsed elsewhere (a parse pod), instead
+   * of running dbt parse here.
+   */
+  public Workspace adoptWorkspace(String commit, InputStream manifest) {
+    return Workspace.adopt(repository, projectDir, commit, workspaceRoot(commit), manifest);
+  }
+
   /**
    * The workspace of a commit; the operator reuses one already prepared instead of parsing again.
    */
   public Workspace workspace(String commit) {
     return Workspace.prepare(
-        repository,
-        projectDir,
-        commit,
-        workRoot.resolve(commit.substring(0, 12)),
-        target,
-        dbt,
-        dbtOutput);
+        repository, projectDir, commit, workspaceRoot(commit), target, dbt, dbtOutput);
   }
 }

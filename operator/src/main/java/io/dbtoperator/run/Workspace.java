@@ -92,6 +92,55 @@ public record Workspace(
   }
 
   /**
+   * Exports {@code commit} into {@code root} and takes its manifest from elsewhere (the artifact
+   * store, where a parse pod put it), so that no local dbt is needed.
+   */
+  public static Workspace adopt(
+      SourceRepository repository,
+      String projectSubdir,
+      String commit,
+      Path root,
+      java.io.InputStream manifest) {
+    Path project = root.resolve("project");
+    deleteRecursively(root.resolve(PREPARED));
+    deleteRecursively(project);
+    repository.export(commit, projectSubdir, project);
+    Path dbtProject = project.resolve("dbt_project.yml");
+    if (!Files.isRegularFile(dbtProject)) {
+      throw new PlanException(
+          "dbt_project.yml not found at "
+              + commit.substring(0, 8)
+              + " in \""
+              + (projectSubdir == null ? "." : projectSubdir)
+              + "\": check the project directory");
+    }
+    Path manifestFile = root.resolve(MANIFEST);
+    try {
+      Files.createDirectories(manifestFile.getParent());
+      Files.copy(manifest, manifestFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + manifestFile, e);
+    }
+    byte[] projectYml = read(dbtProject);
+    Workspace workspace =
+        new Workspace(
+            root,
+            commit,
+            ProjectLayout.parse(projectYml, "dbt_project.yml"),
+            DbtProjectFile.profileName(projectYml),
+            ManifestReader.read(manifestFile),
+            manifestFile);
+    write(root.resolve(PREPARED), commit);
+    return workspace;
+  }
+
+  /** Whether a workspace of the commit is prepared under {@code root}, ready to reuse. */
+  public static boolean isPrepared(Path root) {
+    return Files.isRegularFile(root.resolve(PREPARED))
+        && Files.isRegularFile(root.resolve(MANIFEST));
+  }
+
+  /**
    * A dbt command in this workspace: the given arguments plus the profile, a target and log
    * directory of their own under {@code root/<runDir>}, JSON logs, and no partial parsing (the
    * staging redirect changes between builds).

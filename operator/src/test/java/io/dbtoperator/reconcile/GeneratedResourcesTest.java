@@ -52,7 +52,8 @@ class GeneratedResourcesTest {
             "{% macro generate_schema_name() %}{% endmacro %}\n"),
         true,
         "ghcr.io/dbt-operator/dbt-operator:0.1.0",
-        21600);
+        21600,
+        null);
   }
 
   @Test

@@ -1,0 +1,243 @@
+package io.dbtoperator.reconcile;
+
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.api.DbtProjectSpec;
+import io.dbtoperator.run.DbtProfile;
+import io.dbtoperator.run.DbtProgress;
+import io.dbtoperator.run.DbtProjectFile;
+import io.dbtoperator.run.ProjectRunner;
+import io.dbtoperator.run.Workspace;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The manifest of a commit, which planning needs: from a workspace already prepared, from the
+ * artifact store, parsed by a local dbt when the operator has one, or else by a parse pod ({@code
+ * dbt deps}, {@code dbt parse}, then {@code dbt-operator upload-manifest} into the artifact store).
+ * A parse pod is observed, never waited on.
+ */
+final class ManifestSource {
+  private final KubernetesClient client;
+  private final DbtProject project;
+  private final ProjectBackends backends;
+  private final ProjectRunner runner;
+  private final OperatorSettings settings;
+
+  ManifestSource(
+      KubernetesClient client,
+      DbtProject project,
+      ProjectBackends backends,
+      ProjectRunner runner,
+      OperatorSettings settings) {
+    this.client = client;
+    this.project = project;
+    this.backends = backends;
+    this.runner = runner;
+    this.settings = settings;
+  }
+
+  /**
+   * @return true when the commit's workspace is ready; false while its parse pod runs
+   * @throws SpecProblem when dbt parse failed, with dbt's own message
+   */
+  boolean ensure(String commit) {
+    if (Workspace.isPrepared(runner.workspaceRoot(commit))) {
+      return true;
+    }
+    Optional<InputStream> stored =
+        backends.artifacts().openManifest(backends.artifactKey(project), commit);
+    if (stored.isPresent()) {
+      try (InputStream in = stored.get()) {
+        runner.adoptWorkspace(commit, in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the stored manifest of " + commit, e);
+      }
+      return true;
+    }
+    if (settings.dbt() != null) {
+      runner.workspace(commit);
+      return true;
+    }
+    return parsedInPod(commit);
+  }
+
+  static String podName(DbtProject project, String commit) {
+    return Labels.name(project.getMetadata().getName(), "parse", commit.substring(0, 12));
+  }
+
+  private boolean parsedInPod(String commit) {
+    String name = podName(project, commit);
+    String namespace = project.getMetadata().getNamespace();
+    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    if (pod == null) {
+      RunPods.Spec spec = spec(name, commit);
+      client.configMaps().resource(RunPods.configMap(project, spec)).create();
+      client.pods().resource(RunPods.pod(project, spec)).create();
+      return false;
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if ("Succeeded".equals(phase)) {
+      Optional<InputStream> stored =
+          backends.artifacts().openManifest(backends.artifactKey(project), commit);
+      if (stored.isEmpty()) {
+        throw new SpecProblem(
+            "ParseFailed",
+            "spec.artifacts: parse pod "
+                + name
+                + " succeeded, but its manifest is not in the artifact store; a local artifact store is shared with pods only on one machine");
+      }
+      try (InputStream in = stored.get()) {
+        runner.adoptWorkspace(commit, in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the stored manifest of " + commit, e);
+      }
+      return true;
+    }
+    if ("Failed".equals(phase)) {
+      throw new SpecProblem(
+          "ParseFailed",
+          "spec.git.commit: dbt could not parse " + commit.substring(0, 8) + ": " + failure(pod));
+    }
+    return false;
+  }
+
+  /** dbt's own error, or the last lines of the failing container's log. */
+  private String failure(Pod pod) {
+    List<ContainerStatus> statuses = new ArrayList<>();
+    if (pod.getStatus().getInitContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getInitContainerStatuses());
+    }
+    if (pod.getStatus().getContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getContainerStatuses());
+    }
+    for (ContainerStatus status : statuses) {
+      var terminated = status.getState() == null ? null : status.getState().getTerminated();
+      if (terminated == null || terminated.getExitCode() == 0) {
+        continue;
+      }
+      String log =
+          client
+              .pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName())
+              .inContainer(status.getName())
+              .getLog();
+      DbtProgress progress = new DbtProgress();
+      List<String> lines = log == null ? List.of() : log.lines().toList();
+      lines.forEach(progress::accept);
+      if (!progress.errors().isEmpty()) {
+        return String.join("; ", progress.errors());
+      }
+      return status.getName()
+          + " exited "
+          + terminated.getExitCode()
+          + ": "
+          + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    }
+    return Optional.ofNullable(pod.getStatus().getReason()).orElse("the pod failed");
+  }
+
+  private RunPods.Spec spec(String name, String commit) {
+    DbtProjectSpec.Git git = project.getSpec().git();
+    byte[] projectYml =
+        backends
+            .repository()
+            .read(commit, RunPods.projectDir(git), "dbt_project.yml")
+            .orElseThrow(
+                () ->
+                    new SpecProblem(
+                        "InvalidProject",
+                        "spec.git.projectDir: no dbt_project.yml at "
+                            + commit.substring(0, 8)
+                            + " in \""
+                            + RunPods.projectDir(git)
+                            + "\""));
+    DbtProfile profile = backends.target().profile(DbtProjectFile.profileName(projectYml), 1, null);
+    boolean packages =
+        backends.repository().read(commit, RunPods.projectDir(git), "packages.yml").isPresent()
+            || backends
+                .repository()
+                .read(commit, RunPods.projectDir(git), "dependencies.yml")
+                .isPresent();
+    return new RunPods.Spec(
+        name,
+        "parse",
+        "parse-" + commit.substring(0, 12),
+        commit,
+        profile.toYaml(),
+        DbtProfile.TARGET,
+        List.of(List.of("parse")),
+        backends.secretEnv(),
+        Map.of(),
+        packages,
+        settings.operatorImage(),
+        settings.activeDeadline().toSeconds(),
+        upload(commit));
+  }
+
+  private RunPods.Upload upload(String commit) {
+    DbtProjectSpec.Artifacts artifacts = project.getSpec().artifacts();
+    Map<String, RunPods.SecretKey> env = new LinkedHashMap<>();
+    String location;
+    if (artifacts == null || artifacts.type() == DbtProjectSpec.ArtifactsType.local) {
+      location =
+          "local:"
+              + (artifacts == null ? "/var/lib/dbt-operator/artifacts" : artifacts.local().path());
+    } else {
+      DbtProjectSpec.S3 s3 = artifacts.s3();
+      StringBuilder uri =
+          new StringBuilder("s3://" + s3.bucket() + "/" + (s3.prefix() == null ? "" : s3.prefix()));
+      List<String> options = new ArrayList<>();
+      if (s3.region() != null) {
+        options.add("region=" + URLEncoder.encode(s3.region(), StandardCharsets.UTF_8));
+      }
+      if (s3.endpoint() != null) {
+        options.add("endpoint=" + URLEncoder.encode(s3.endpoint(), StandardCharsets.UTF_8));
+      }
+      if (s3.pathStyle() != null) {
+        options.add("pathStyle=" + s3.pathStyle());
+      }
+      if (!options.isEmpty()) {
+        uri.append('?').append(String.join("&", options));
+      }
+      location = uri.toString();
+      if (s3.credentialsSecretRef() != null) {
+        DbtProjectSpec.S3SecretRef ref = s3.credentialsSecretRef();
+        env.put(
+            "AWS_ACCESS_KEY_ID",
+            new RunPods.SecretKey(
+                ref.name(), ref.accessKeyIdKey() == null ? "accessKeyId" : ref.accessKeyIdKey()));
+        env.put(
+            "AWS_SECRET_ACCESS_KEY",
+            new RunPods.SecretKey(
+                ref.name(),
+                ref.secretAccessKeyKey() == null ? "secretAccessKey" : ref.secretAccessKeyKey()));
+      }
+    }
+    return new RunPods.Upload(
+        List.of(
+            "upload-manifest",
+            "--artifacts",
+            location,
+            "--namespace",
+            project.getMetadata().getNamespace(),
+            "--project",
+            project.getMetadata().getName(),
+            "--commit",
+            commit,
+            "--file",
+            RunPods.RUN_DIR + "/target/manifest.json"),
+        env);
+  }
+}
