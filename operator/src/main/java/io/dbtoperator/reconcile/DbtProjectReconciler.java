@@ -142,9 +142,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       ManifestSource manifests = new ManifestSource(client, project, backends, runner, settings);
       // The live commit's manifest is in the artifact store since it went live; after a restart
       // with an empty work directory, its workspace is made from it before refreshes need it.
-      Optional<String> live = runner.liveCommit();
-      if (live.isPresent()) {
-        manifests.ensure(live.get());
+      Optional<String> liveCommit = runner.liveCommit();
+      if (liveCommit.isPresent()) {
+        manifests.ensure(liveCommit.get());
       }
       if (!manifests.ensure(desired)) {
         status.parsing(desired);
