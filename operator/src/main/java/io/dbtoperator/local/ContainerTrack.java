@@ -48,7 +48,12 @@ final class ContainerTrack {
     return exitCode;
   }
 
+  /** Waiting to start, or, after it ended, to be restarted: that counts as a restart. */
   synchronized void waiting(String reason, String message) {
+    if (state.getTerminated() != null) {
+      lastState = state;
+      restartCount++;
+    }
     state =
         new ContainerStateBuilder()
             .withNewWaiting()
@@ -59,10 +64,6 @@ final class ContainerTrack {
   }
 
   synchronized void running(ProcessGroup started) {
-    if (state.getTerminated() != null) {
-      lastState = state;
-      restartCount++;
-    }
     process = started;
     exitCode = null;
     state = new ContainerStateBuilder().withNewRunning().withStartedAt(now()).endRunning().build();
@@ -71,10 +72,6 @@ final class ContainerTrack {
   /** The container ended, or could not start (then {@code message} says why). */
   synchronized void terminated(int code, String reason, String message) {
     String startedAt = state.getRunning() != null ? state.getRunning().getStartedAt() : null;
-    if (state.getTerminated() != null) {
-      lastState = state;
-      restartCount++;
-    }
     exitCode = code;
     state =
         new ContainerStateBuilder()

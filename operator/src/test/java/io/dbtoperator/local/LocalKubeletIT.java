@@ -203,6 +203,10 @@ class LocalKubeletIT {
             .until(() -> child.matcher(logOnceRunning("deleted")), Matcher::find);
     long pid = Long.parseLong(found.group(1));
     assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isPresent();
+    Pod running = client.pods().inNamespace(namespace).withName("deleted").get();
+    assertThat(running.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(running.getStatus().getConditions())
+        .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=True"));
 
     client.pods().inNamespace(namespace).withName("deleted").delete();
 
@@ -212,6 +216,48 @@ class LocalKubeletIT {
         .withName("deleted")
         .waitUntilCondition(p -> p == null, TIMEOUT_SECONDS, TimeUnit.SECONDS);
     assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  @Test
+  void followStreamsTheLogUntilTheContainerEnds() throws Exception {
+    create(shellPod("follow", "echo first; sleep 2; echo second", ""));
+    await()
+        .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .until(() -> logOnceRunning("follow"), log -> log.startsWith("first"));
+
+    assertThat(kubectl("logs", "--follow", "follow")).isEqualTo("first\nsecond\n");
+  }
+
+  @Test
+  void onFailureRestartsAFailedContainer() {
+    create(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: retried}
+        spec:
+          restartPolicy: OnFailure
+          volumes: [{name: marks, emptyDir: {}}]
+          containers:
+          - name: main
+            image: local/sh
+            args: ['if [ -f "$MARKS/tried" ]; then echo again; else touch "$MARKS/tried"; echo once; exit 1; fi']
+            env: [{name: MARKS, value: /marks}]
+            volumeMounts: [{name: marks, mountPath: /marks}]
+        """);
+    Pod pod = finish("retried");
+
+    assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(pod.getStatus().getContainerStatuses().get(0).getRestartCount()).isEqualTo(1);
+    assertThat(
+            pod.getStatus()
+                .getContainerStatuses()
+                .get(0)
+                .getLastState()
+                .getTerminated()
+                .getExitCode())
+        .isEqualTo(1);
+    assertThat(log("retried", "main")).isEqualTo("once\nagain\n");
   }
 
   @Test
