@@ -4,4 +4,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 SKIP_BUILD=1 bash scripts/setup.sh
+# the control plane of the Kubernetes integration tests: built once into ~/.cache, ~15 min
+bash scripts/kube-apiserver.sh build
 mvn -B verify

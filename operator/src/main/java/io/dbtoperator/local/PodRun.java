@@ -1,0 +1,408 @@
+package io.dbtoperator.local;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pod on the local kubelet: its volumes, its init containers one after the other, then its
+ * containers side by side, each a local process group, and the pod's status as it goes.
+ *
+ * <p>A container that fails is restarted when the restartPolicy says so (OnFailure, Always; init
+ * containers under both), after a back-off of 1, 2, 4... up to 10 seconds; under Never the pod
+ * fails.
+ */
+final class PodRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PodRun.class);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  private static final int START_ERROR = 128;
+
+  private final KubeletContext context;
+  private final Pod pod;
+  private final Path dir;
+  private final List<ContainerTrack> initContainers = new ArrayList<>();
+  private final List<ContainerTrack> containers = new ArrayList<>();
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private volatile String phase = "Pending";
+  private volatile boolean initialized;
+  private volatile String reason;
+  private volatile String message;
+  private volatile Instant startTime;
+  private String stopReason;
+  private boolean deleteWhenDone;
+  private boolean gone;
+
+  PodRun(KubeletContext context, Pod pod, Path dir) throws IOException {
+    this.context = context;
+    this.pod = pod;
+    this.dir = dir;
+    Path logs = Files.createDirectories(dir.resolve("logs"));
+    for (Container c : list(pod.getSpec().getInitContainers())) {
+      initContainers.add(
+          new ContainerTrack(c, logs.resolve(c.getName() + ".log"), "PodInitializing"));
+    }
+    for (Container c : list(pod.getSpec().getContainers())) {
+      String waiting = initContainers.isEmpty() ? "ContainerCreating" : "PodInitializing";
+      containers.add(new ContainerTrack(c, logs.resolve(c.getName() + ".log"), waiting));
+    }
+  }
+
+  Pod pod() {
+    return pod;
+  }
+
+  Optional<ContainerTrack> container(String name) {
+    return java.util.stream.Stream.concat(initContainers.stream(), containers.stream())
+        .filter(t -> t.name().equals(name))
+        .findFirst();
+  }
+
+  CompletableFuture<Void> done() {
+    return done;
+  }
+
+  void start() {
+    context.workers().execute(this::run);
+  }
+
+  /**
+   * Stops the pod's processes: TERM, then KILL after the grace period (capped by the kubelet). With
+   * {@code delete}, the pod is deleted for good (grace 0) once its processes are gone.
+   */
+  void stop(String why, String detail, boolean delete) {
+    List<ProcessGroup> running = new ArrayList<>();
+    synchronized (this) {
+      if (stopReason == null) {
+        stopReason = why;
+        if (detail != null) {
+          reason = why;
+          message = detail;
+        }
+      }
+      deleteWhenDone |= delete;
+      for (ContainerTrack track : allContainers()) {
+        if (track.isRunning()) {
+          running.add(track.process());
+        }
+      }
+      notifyAll();
+    }
+    context.workers().execute(() -> stopAll(running));
+  }
+
+  /** The pod disappeared from the API server: stop without reporting anything. */
+  void gone() {
+    synchronized (this) {
+      gone = true;
+    }
+    stop("Deleted", null, false);
+  }
+
+  private void stopAll(List<ProcessGroup> groups) {
+    Duration grace = grace();
+    try {
+      for (ProcessGroup group : groups) {
+        group.stop(grace);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Duration grace() {
+    Long seconds = pod.getMetadata().getDeletionGracePeriodSeconds();
+    if (seconds == null) {
+      seconds = pod.getSpec().getTerminationGracePeriodSeconds();
+    }
+    Duration grace = Duration.ofSeconds(seconds == null ? 30 : seconds);
+    return grace.compareTo(context.maxGrace()) > 0 ? context.maxGrace() : grace;
+  }
+
+  private void run() {
+    ScheduledFuture<?> deadline = null;
+    try {
+      startTime = Instant.now();
+      publish();
+      Long active = pod.getSpec().getActiveDeadlineSeconds();
+      if (active != null) {
+        deadline =
+            context
+                .timers()
+                .schedule(
+                    () ->
+                        stop(
+                            "DeadlineExceeded",
+                            "Pod was active on the node longer than the specified deadline",
+                            false),
+                    active,
+                    TimeUnit.SECONDS);
+      }
+      PodVolumes volumes = new PodVolumes(context.client(), pod, dir.resolve("volumes"));
+      volumes.materialize();
+      phase = runAll(volumes);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      phase = "Failed";
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("pod {}: {}", key(), e.getMessage());
+      phase = "Failed";
+      reason = "LocalKubeletError";
+      message = e.getMessage();
+    } finally {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      finish();
+    }
+  }
+
+  private String runAll(PodVolumes volumes) throws IOException, InterruptedException {
+    String policy = pod.getSpec().getRestartPolicy();
+    for (ContainerTrack track : initContainers) {
+      int code =
+          runContainer(track, containerSpec(track, true), volumes, !"Never".equals(policy), false);
+      if (code != 0 || stopped()) {
+        return "Failed";
+      }
+    }
+    initialized = true;
+    phase = "Running";
+    for (ContainerTrack track : containers) {
+      track.waiting("ContainerCreating", null);
+    }
+    publish();
+    List<Future<Integer>> results = new ArrayList<>();
+    for (ContainerTrack track : containers) {
+      Container spec = containerSpec(track, false);
+      results.add(
+          context
+              .workers()
+              .submit(
+                  () ->
+                      runContainer(
+                          track, spec, volumes, !"Never".equals(policy), "Always".equals(policy))));
+    }
+    boolean allSucceeded = true;
+    for (Future<Integer> result : results) {
+      try {
+        allSucceeded &= result.get() == 0;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      }
+    }
+    return allSucceeded && !"DeadlineExceeded".equals(stopReason()) ? "Succeeded" : "Failed";
+  }
+
+  /** Runs a container until it ends for good; returns its last exit code. */
+  private int runContainer(
+      ContainerTrack track, Container spec, PodVolumes volumes, boolean onFailure, boolean always)
+      throws InterruptedException, IOException {
+    Duration backoff = Duration.ofSeconds(1);
+    while (true) {
+      int code = runOnce(track, spec, volumes);
+      boolean restart = always || (onFailure && code != 0);
+      if (!restart || stopped()) {
+        return code;
+      }
+      track.waiting("CrashLoopBackOff", "back-off " + backoff.toSeconds() + "s restarting");
+      publish();
+      synchronized (this) {
+        if (stopReason == null) {
+          wait(backoff.toMillis());
+        }
+      }
+      if (stopped()) {
+        return code;
+      }
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
+    }
+  }
+
+  private int runOnce(ContainerTrack track, Container spec, PodVolumes volumes)
+      throws InterruptedException, IOException {
+    Path containerDir = Files.createDirectories(dir.resolve("containers").resolve(track.name()));
+    ProcessGroup process;
+    try {
+      ContainerLaunch launch =
+          ContainerLaunch.of(
+              context.client(), pod, spec, volumes.mounts(spec), context.images(), containerDir);
+      synchronized (this) {
+        if (stopReason != null) {
+          return START_ERROR;
+        }
+        process = ProcessGroup.start(launch.argv(), launch.env(), launch.workDir(), track.log());
+        track.running(process);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("pod {} container {}: {}", key(), track.name(), e.getMessage());
+      track.terminated(START_ERROR, "StartError", e.getMessage());
+      publish();
+      return START_ERROR;
+    }
+    LOG.info("pod {} container {} started (pid {})", key(), track.name(), process.pid());
+    publish();
+    int code = process.waitFor();
+    track.terminated(code, null, null);
+    LOG.info("pod {} container {} exited with {}", key(), track.name(), code);
+    publish();
+    return code;
+  }
+
+  private void finish() {
+    boolean delete;
+    boolean vanished;
+    synchronized (this) {
+      delete = deleteWhenDone;
+      vanished = gone;
+    }
+    if (!vanished) {
+      publish();
+    }
+    if (delete && !vanished) {
+      try {
+        context
+            .client()
+            .pods()
+            .inNamespace(namespace())
+            .withName(name())
+            .withGracePeriod(0)
+            .delete();
+      } catch (KubernetesClientException e) {
+        LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
+      }
+    }
+    done.complete(null);
+  }
+
+  /** Writes the pod's status; a pod that is gone is stopped. */
+  synchronized void publish() {
+    if (gone) {
+      return;
+    }
+    Pod patch =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name())
+            .withNamespace(namespace())
+            .endMetadata()
+            .withStatus(status())
+            .build();
+    try {
+      context.client().pods().inNamespace(namespace()).resource(patch).patchStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        gone = true;
+        context.workers().execute(() -> stop("Deleted", null, false));
+      } else {
+        LOG.warn("pod {}: status update failed: {}", key(), e.getMessage());
+      }
+    }
+  }
+
+  private PodStatus status() {
+    boolean terminal = phase.equals("Succeeded") || phase.equals("Failed");
+    boolean ready = !terminal && containers.stream().allMatch(ContainerTrack::isRunning);
+    String notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
+    List<PodCondition> conditions =
+        List.of(
+            condition("PodReadyToStartContainers", !terminal, null),
+            condition(
+                "Initialized",
+                initialized || initContainers.isEmpty(),
+                initialized ? null : "ContainersNotInitialized"),
+            condition("Ready", ready, ready ? null : notReadyReason),
+            condition("ContainersReady", ready, ready ? null : notReadyReason),
+            condition("PodScheduled", true, null));
+    return new PodStatusBuilder()
+        .withPhase(phase)
+        .withReason(terminal ? reason : null)
+        .withMessage(terminal ? message : null)
+        .withHostIP(LocalKubelet.ADDRESS)
+        .withHostIPs(new io.fabric8.kubernetes.api.model.HostIP(LocalKubelet.ADDRESS))
+        .withPodIP(LocalKubelet.ADDRESS)
+        .withPodIPs(new PodIP(LocalKubelet.ADDRESS))
+        .withStartTime(
+            startTime == null ? null : startTime.truncatedTo(ChronoUnit.SECONDS).toString())
+        .withConditions(conditions)
+        .withInitContainerStatuses(statuses(initContainers))
+        .withContainerStatuses(statuses(containers))
+        .build();
+  }
+
+  private static PodCondition condition(String type, boolean value, String reason) {
+    return new PodConditionBuilder()
+        .withType(type)
+        .withStatus(value ? "True" : "False")
+        .withReason(reason)
+        .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
+        .build();
+  }
+
+  private static List<ContainerStatus> statuses(List<ContainerTrack> tracks) {
+    return tracks.stream().map(ContainerTrack::status).toList();
+  }
+
+  private Container containerSpec(ContainerTrack track, boolean init) {
+    return list(init ? pod.getSpec().getInitContainers() : pod.getSpec().getContainers()).stream()
+        .filter(c -> c.getName().equals(track.name()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private List<ContainerTrack> allContainers() {
+    List<ContainerTrack> all = new ArrayList<>(initContainers);
+    all.addAll(containers);
+    return all;
+  }
+
+  private synchronized boolean stopped() {
+    return stopReason != null;
+  }
+
+  private synchronized String stopReason() {
+    return stopReason;
+  }
+
+  String key() {
+    return namespace() + "/" + name();
+  }
+
+  private String name() {
+    return pod.getMetadata().getName();
+  }
+
+  private String namespace() {
+    return pod.getMetadata().getNamespace();
+  }
+
+  private static <T> List<T> list(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}
