@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -222,8 +223,30 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     } catch (PlanException e) {
       status.failed("PlanFailed", e.getMessage());
       requeue = settings.retryCap();
+    } catch (io.dbtoperator.warehouse.WarehouseException e) {
+      status.failed("WarehouseUnavailable", "spec.warehouse: " + e.getMessage());
+      requeue = settings.retryBase();
+    } catch (io.dbtoperator.state.StateStoreException e) {
+      status.failed("StateStoreUnavailable", "spec.state: " + e.getMessage());
+      requeue = settings.retryBase();
+    } catch (io.dbtoperator.run.ArtifactStoreException e) {
+      status.failed("ArtifactStoreUnavailable", "spec.artifacts: " + e.getMessage());
+      requeue = settings.retryBase();
     }
     return finish(project, status, requeue);
+  }
+
+  /**
+   * Anything else (the API server refusing a write, a bug) is retried by the SDK with backoff; the
+   * status says so meanwhile, without the exception's class.
+   */
+  @Override
+  public ErrorStatusUpdateControl<DbtProject> updateErrorStatus(
+      DbtProject project, Context<DbtProject> context, Exception e) {
+    ProjectStatusBuilder status = new ProjectStatusBuilder(project, clock.instant());
+    status.failed("ReconcileError", String.valueOf(e.getMessage()));
+    project.setStatus(status.build());
+    return ErrorStatusUpdateControl.patchStatus(project);
   }
 
   private UpdateControl<DbtProject> finish(

@@ -66,6 +66,9 @@ final class GitCache {
   private static boolean has(Path dir, String commit) throws IOException {
     try (Git repo = Git.open(dir.toFile())) {
       return repo.getRepository().resolve(commit + "^{commit}") != null;
+    } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+      // A full sha that the clone has never seen: it must be fetched.
+      return false;
     }
   }
 
