@@ -1,6 +1,7 @@
 package io.dbtoperator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,7 @@ import io.dbtoperator.warehouse.PostgresSettings;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -295,6 +297,212 @@ class OperatorIT {
 
   @Test
   @Order(4)
+  void aFailingTestKeepsLiveBlocksDependentsStallsAndAFixRecovers() {
+    List<String> ordersBefore =
+        PostgresHarness.rows(pg, "select * from marts.orders order by order_id");
+    String c3 =
+        git.write(
+                Map.of(
+                    "models/audit/audit_countries.sql",
+                    "{{ config(schema='audit', materialized='table') }}\n"
+                        + "select country, count(*) as customers from {{ ref('raw_customers') }} group by 1\n",
+                    "tests/orders_are_never_empty.sql",
+                    "select * from {{ ref('orders') }} where order_id is not null\n"))
+            .commit("c3: an audit schema, and a test of marts that fails");
+    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c3 + "\"}}}");
+
+    await("marts stalled after two failures")
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              DbtSchema marts = schema("marts").orElseThrow();
+              assertThat(marts.getStatus().phase()).as(this::diagnostics).isEqualTo("Stalled");
+              assertThat(condition(project().getStatus().conditions(), "Stalled"))
+                  .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("RetriesExhausted"));
+            });
+    assertThat(schema("audit").orElseThrow().getStatus().liveCommit())
+        .as("an unrelated schema went live")
+        .isEqualTo(c3);
+    DbtSchema reporting = schema("reporting").orElseThrow();
+    assertThat(reporting.getStatus().phase()).isEqualTo("Waiting");
+    assertThat(condition(reporting.getStatus().conditions(), "Ready").orElseThrow().getMessage())
+        .isEqualTo("waiting for marts, which failed");
+    assertThat(schema("marts").orElseThrow().getStatus().liveCommit()).isEqualTo(c2);
+    assertThat(PostgresHarness.rows(pg, "select * from marts.orders order by order_id"))
+        .as("live marts untouched")
+        .isEqualTo(ordersBefore);
+    assertThat(reasons()).contains("TestsFailed");
+
+    String c4 = git.delete("tests/orders_are_never_empty.sql").commit("c4: the bad test removed");
+    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c4 + "\"}}}");
+    await("a fix commit recovers")
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(readyAt(c4)).as(this::diagnostics).isTrue());
+    assertThat(schemas()).allSatisfy(s -> assertThat(s.getStatus().phase()).isEqualTo("Ready"));
+    assertThat(condition(project().getStatus().conditions(), "Stalled")).isEmpty();
+    c2 = c4;
+  }
+
+  @Test
+  @Order(5)
+  void manualModeAppliesOnlyTheApprovedPlanAndANewCommitMakesTheApprovalStale() {
+    mergePatch("{\"spec\":{\"applyMode\":\"Manual\"}}");
+    String c5 =
+        git.write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_sum_eur")))
+            .commit("c5: reporting renames a column");
+    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c5 + "\"}}}");
+    String firstHash = awaitAwaitingApproval(c5);
+
+    String c6 =
+        git.write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_total_eur")))
+            .commit("c6: reporting renames it again");
+    mergePatch(
+        "{\"spec\":{\"git\":{\"commit\":\"" + c6 + "\"},\"approvedPlan\":\"" + firstHash + "\"}}");
+    String secondHash = awaitAwaitingApproval(c6);
+    assertThat(secondHash).isNotEqualTo(firstHash);
+    assertThat(schema("reporting").orElseThrow().getStatus().liveCommit())
+        .as("a stale approval runs nothing")
+        .isEqualTo(c2);
+
+    mergePatch("{\"spec\":{\"approvedPlan\":\"" + secondHash + "\"}}");
+    await("the approved plan applied")
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(readyAt(c6)).as(this::diagnostics).isTrue());
+    assertThat(reasons()).contains("Planned");
+    assertThat(
+            PostgresHarness.rows(
+                pg,
+                "select count(*) from information_schema.columns where table_schema = 'reporting'"
+                    + " and column_name = 'revenue_total_eur'"))
+        .containsExactly("1");
+  }
+
+  String awaitAwaitingApproval(String commit) {
+    return await("awaiting approval of the plan to " + commit)
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              DbtProject project = project();
+              return project.getStatus() != null
+                      && "AwaitingApproval".equals(project.getStatus().phase())
+                      && project.getStatus().plan() != null
+                      && commit.equals(project.getStatus().plan().to())
+                  ? project.getStatus().plan().hash()
+                  : null;
+            },
+            hash -> hash != null);
+  }
+
+  static String dailyRevenue(String column) throws java.io.UncheckedIOException {
+    try {
+      String original =
+          Files.readString(
+              PostgresHarness.repositoryRoot()
+                  .resolve("examples/shop/models/reporting/daily_revenue.sql"));
+      return original.replace("as revenue_eur", "as " + column);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void annotationsRefreshFullyRefreshAndRollBackASchema() {
+    String before = schema("marts").orElseThrow().getStatus().lastRefresh();
+    annotateSchema("marts", Labels.SCHEMA_REFRESH, "r-1");
+    await("refresh handled")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              var status = schema("marts").orElseThrow().getStatus();
+              assertThat(status.lastHandledRefresh()).as(this::diagnostics).isEqualTo("r-1");
+              assertThat(status.lastRefresh()).isNotEqualTo(before);
+              assertThat(status.lastRun().type()).isEqualTo("refresh");
+            });
+
+    annotateSchema("marts", Labels.SCHEMA_FULL_REFRESH, "f-1");
+    await("full refresh handled")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              var status = schema("marts").orElseThrow().getStatus();
+              assertThat(status.lastHandledFullRefresh()).as(this::diagnostics).isEqualTo("f-1");
+              assertThat(status.lastRun().type()).isEqualTo("full-refresh");
+              assertThat(status.lastFullRefresh()).isNotNull();
+            });
+
+    annotateSchema("marts", Labels.SCHEMA_ROLLBACK, "b-1");
+    await("rollback handled")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              var status = schema("marts").orElseThrow().getStatus();
+              assertThat(status.lastHandledRollback()).as(this::diagnostics).isEqualTo("b-1");
+              assertThat(status.lastRun().type()).isEqualTo("rollback");
+            });
+    assertThat(reasons()).contains("RolledBack");
+  }
+
+  static void annotateSchema(String schema, String annotation, String token) {
+    String name = schema("marts").orElseThrow().getMetadata().getName();
+    client
+        .resources(DbtSchema.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + annotation + "\":\"" + token + "\"}}}");
+  }
+
+  @Test
+  @Order(7)
+  void specsTheServerRejectsNameTheFieldAndOthersGiveAConditionWithThePath() {
+    DbtProject both = projectResource(c1);
+    both.getMetadata().setName("both");
+    String yaml =
+        Serialization.asYaml(both)
+            .replace("commit: \"" + c1 + "\"", "commit: \"" + c1 + "\"\n    ref: \"main\"");
+    assertThatThrownBy(
+            () -> client.resource(Serialization.unmarshal(yaml, DbtProject.class)).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.git")
+        .hasMessageContaining("set ref or commit, not both");
+
+    DbtProject missing = projectResource(c1);
+    missing.getMetadata().setName("nosecret");
+    String noSecret = Serialization.asYaml(missing).replace("name: \"shop-pg\"", "name: \"nope\"");
+    client.resource(Serialization.unmarshal(noSecret, DbtProject.class)).create();
+    await("a condition naming the spec path")
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () -> {
+              DbtProject project =
+                  client
+                      .resources(DbtProject.class)
+                      .inNamespace(namespace)
+                      .withName("nosecret")
+                      .get();
+              assertThat(project.getStatus()).isNotNull();
+              Condition ready = condition(project.getStatus().conditions(), "Ready").orElseThrow();
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("SecretNotFound");
+              assertThat(ready.getMessage())
+                  .isEqualTo("spec.warehouse.secretRef: secret \"nope\" not found");
+              assertThat(condition(project.getStatus().conditions(), "Stalled")).isPresent();
+            });
+    assertThat(operator.isAlive()).isTrue();
+    client.resources(DbtProject.class).inNamespace(namespace).withName("nosecret").delete();
+  }
+
+  @Test
+  @Order(8)
   void noSecretValueLeavesTheSecret() throws Exception {
     List<String> places = new ArrayList<>();
     places.add(Serialization.asYaml(project()));
