@@ -181,6 +181,10 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           progress.steps().forEach(s -> steps.put(s.step().schema(), s));
           status.deploying(progress.steps());
           status.live(runner.liveCommit().orElse(null));
+          if (runner.liveCommit().filter(desired::equals).isPresent()) {
+            // The pass that finished the deploy moved the live commit: nothing is left to plan.
+            status.planApplied();
+          }
         }
       } else {
         rollBack(runner, requests, events, project);

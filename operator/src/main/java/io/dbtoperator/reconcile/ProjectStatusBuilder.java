@@ -55,6 +55,10 @@ final class ProjectStatusBuilder {
             computed.steps().stream().map(ProjectStatusBuilder::step).toList());
   }
 
+  void planApplied() {
+    plan = null;
+  }
+
   private static DbtProjectStatus.Step step(PlanStep step) {
     return new DbtProjectStatus.Step(
         step.schema(), step.action(), step.reasons(), step.models().size());

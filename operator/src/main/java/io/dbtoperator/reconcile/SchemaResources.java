@@ -152,7 +152,10 @@ final class SchemaResources {
     return id == null ? null : id.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** RFC 3339 to the second: what a person reads in a table. */
   static String text(Instant instant) {
-    return instant == null ? null : instant.toString();
+    return instant == null
+        ? null
+        : instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 }
