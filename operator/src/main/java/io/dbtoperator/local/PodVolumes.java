@@ -61,6 +61,8 @@ final class PodVolumes {
     for (Volume volume : volumes == null ? List.<Volume>of() : volumes) {
       try {
         directories.put(volume.getName(), make(volume));
+      } catch (MissingObjectException e) {
+        throw new MissingObjectException("volume " + volume.getName() + ": " + e.getMessage());
       } catch (RuntimeException e) {
         throw new IllegalStateException("volume " + volume.getName() + ": " + e.getMessage(), e);
       }
@@ -288,7 +290,7 @@ final class PodVolumes {
 
   private static void requireOptional(Boolean optional, String what) {
     if (!Boolean.TRUE.equals(optional)) {
-      throw new IllegalStateException(what + " not found");
+      throw new MissingObjectException(what + " not found");
     }
   }
 

@@ -261,6 +261,43 @@ class LocalKubeletIT {
   }
 
   @Test
+  void aPodWaitsForASecretCreatedAfterIt() {
+    create(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: late}
+        spec:
+          restartPolicy: Never
+          volumes: [{name: token, secret: {secretName: late}}]
+          containers:
+          - name: main
+            image: local/sh
+            args: ['cat "$TOKEN_DIR/value"; echo " and $VALUE"']
+            env:
+            - {name: TOKEN_DIR, value: /token}
+            - {name: VALUE, valueFrom: {secretKeyRef: {name: late, key: value}}}
+            volumeMounts: [{name: token, mountPath: /token}]
+        """);
+    await()
+        .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .until(
+            () -> client.pods().inNamespace(namespace).withName("late").get(),
+            p -> p.getStatus() != null && p.getStatus().getContainerStatuses() != null);
+    create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: late}
+        stringData: {value: arrived}
+        """);
+    Pod pod = finish("late");
+
+    assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(log("late", "main")).isEqualTo("arrived and arrived\n");
+  }
+
+  @Test
   void aJobRunsToCompletion() {
     create(
         """
