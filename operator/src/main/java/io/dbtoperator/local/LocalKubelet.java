@@ -198,8 +198,13 @@ public final class LocalKubelet implements AutoCloseable {
             "target",
             Map.of("apiVersion", "v1", "kind", "Node", "name", nodeName));
     try {
-      client.raw(
-          client.getMasterUrl().toString().replaceAll("/$", "") + "/" + path, "POST", binding);
+      String answer =
+          client.raw(
+              client.getMasterUrl().toString().replaceAll("/$", "") + "/" + path, "POST", binding);
+      if (answer == null) {
+        LOG.debug("pod {} was deleted before it was bound", key(pod));
+        return;
+      }
       LOG.info("pod {} bound to {}", key(pod), nodeName);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
@@ -231,7 +236,15 @@ public final class LocalKubelet implements AutoCloseable {
     finalDeletes.remove(pod.getMetadata().getUid());
     if (run != null) {
       run.gone();
-      run.done().thenRunAsync(() -> deleteTree(podDirectory(pod)), context.workers());
+      run.done().thenRunAsync(() -> deletePodDirectory(pod), context.workers());
+    }
+  }
+
+  private void deletePodDirectory(Pod pod) {
+    try {
+      deleteTree(podDirectory(pod));
+    } catch (UncheckedIOException e) {
+      LOG.warn("pod {}: {}", key(pod), e.getMessage());
     }
   }
 

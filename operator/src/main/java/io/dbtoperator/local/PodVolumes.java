@@ -82,7 +82,14 @@ final class PodVolumes {
       String subPath = mount.getSubPath();
       if (subPath != null && !subPath.isEmpty()) {
         dir = dir.resolve(subPath).normalize();
-        Files.createDirectories(dir);
+        if (!dir.startsWith(directories.get(mount.getName()))) {
+          throw new IllegalStateException(
+              "subPath " + subPath + " leaves volume " + mount.getName());
+        }
+        // a subPath naming a file mounts that file, one naming nothing a new directory
+        if (!Files.exists(dir)) {
+          Files.createDirectories(dir);
+        }
       }
       mounts.add(new Mount(trimSlash(mount.getMountPath()), dir));
     }

@@ -123,11 +123,12 @@ class LocalKubeletIT {
             workingDir: /shared
             args:
             - >-
-              cat state; cat "$CONFIG/sub/file.txt"; stat -c %a "$CONFIG/sub/file.txt";
+              cat state; cat "$CONFIG/sub/file.txt"; cat "$FILE"; stat -c %a "$CONFIG/sub/file.txt";
               ls "$CONFIG"; [ "$PASSWORD" = s3cret ] && echo password-ok;
               echo pod=$POD_NAME ns=$POD_NS cfg=$CFG_extra
             env:
             - {name: CONFIG, value: /config}
+            - {name: FILE, value: /etc/app/file.txt}
             - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
             - {name: POD_NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
@@ -135,6 +136,7 @@ class LocalKubeletIT {
             volumeMounts:
             - {name: shared, mountPath: /shared}
             - {name: config, mountPath: /config}
+            - {name: config, mountPath: /etc/app/file.txt, subPath: sub/file.txt}
           - name: b
             image: local/echo
             args: [b says, $(GREETING)]
@@ -162,7 +164,8 @@ class LocalKubeletIT {
             });
     String lastLine = "pod=full ns=" + namespace + " cfg=more\n";
     assertThat(log("full", "a"))
-        .isEqualTo("prepared\nfrom-config-file\n600\nsub\npassword-ok\n" + lastLine);
+        .isEqualTo(
+            "prepared\nfrom-config-file\nfrom-config-file\n600\nsub\npassword-ok\n" + lastLine);
     assertThat(log("full", "b")).isEqualTo("b says hello\n");
     assertThat(log("full", "c")).isEqualTo("replaced c\n");
     assertThat(kubectl("logs", "full", "-c", "b")).isEqualTo("b says hello\n");
