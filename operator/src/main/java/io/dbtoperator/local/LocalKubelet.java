@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -60,6 +61,7 @@ public final class LocalKubelet implements AutoCloseable {
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final Set<String> finalDeletes = ConcurrentHashMap.newKeySet();
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private KubeletServer server;
   private NodeRegistration node;
 
@@ -287,6 +289,9 @@ public final class LocalKubelet implements AutoCloseable {
   /** Stops watching, stops every pod's processes and marks the node not ready. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     informers.forEach(SharedIndexInformer::close);
     control.shutdownNow();
     for (PodRun run : runs.values()) {

@@ -169,6 +169,7 @@ class LocalKubeletIT {
     assertThat(log("full", "b")).isEqualTo("b says hello\n");
     assertThat(log("full", "c")).isEqualTo("replaced c\n");
     assertThat(kubectl("logs", "full", "-c", "b")).isEqualTo("b says hello\n");
+    assertThat(kubectl("logs", "full", "-c", "b", "--limit-bytes=6")).isEqualTo("b says");
     assertThat(kubectl("logs", "full", "-c", "a", "--tail=1")).isEqualTo(lastLine);
   }
 
@@ -301,6 +302,42 @@ class LocalKubeletIT {
   }
 
   @Test
+  void closingAKubeletKillsItsPods() throws IOException {
+    String other = plane.createNamespace("kubelet-it-close");
+    LocalKubelet second =
+        LocalKubelet.builder(client)
+            .nodeName(NODE + "-close")
+            .namespaces(List.of(other))
+            .images(ImageMap.parse(List.of("local/sh=/bin/sh -c")))
+            .start();
+    try {
+      client
+          // $$ is Kubernetes' escape for $
+          .resource(shellPod("sleeper", "echo pid=$$$$; exec sleep 300", ""))
+          .inNamespace(other)
+          .create();
+      Pattern pidLine = Pattern.compile("pid=(\\d+)");
+      Matcher found =
+          await()
+              .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .until(() -> pidLine.matcher(logOnceRunning(other, "sleeper")), Matcher::find);
+      long pid = Long.parseLong(found.group(1));
+
+      second.close();
+
+      assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+      Pod pod = client.pods().inNamespace(other).withName("sleeper").get();
+      assertThat(pod.getStatus().getPhase()).isEqualTo("Failed");
+      assertThat(pod.getStatus().getReason()).isEqualTo("KubeletStopped");
+      Node node = client.nodes().withName(NODE + "-close").get();
+      assertThat(node.getStatus().getConditions())
+          .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=False"));
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
   void aJobRunsToCompletion() {
     create(
         """
@@ -426,14 +463,20 @@ class LocalKubeletIT {
 
   /** The log of container main, or nothing while it has not started. */
   private static String logOnceRunning(String pod) {
-    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    return logOnceRunning(namespace, pod);
+  }
+
+  private static String logOnceRunning(String podNamespace, String pod) {
+    Pod current = client.pods().inNamespace(podNamespace).withName(pod).get();
     boolean running =
         current != null
             && current.getStatus() != null
             && current.getStatus().getContainerStatuses() != null
             && current.getStatus().getContainerStatuses().stream()
                 .anyMatch(s -> s.getState().getRunning() != null);
-    return running ? log(pod, "main") : "";
+    return running
+        ? client.pods().inNamespace(podNamespace).withName(pod).inContainer("main").getLog()
+        : "";
   }
 
   private static String kubectl(String... args) throws IOException, InterruptedException {
