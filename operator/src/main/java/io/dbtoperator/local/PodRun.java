@@ -51,6 +51,7 @@ final class PodRun {
   private String stopReason;
   private boolean deleteWhenDone;
   private boolean gone;
+  private boolean finished;
 
   PodRun(KubeletContext context, Pod pod, Path dir) throws IOException {
     this.context = context;
@@ -98,6 +99,14 @@ final class PodRun {
           reason = why;
           message = detail;
         }
+      }
+      if (finished) {
+        // the pod ended before it was deleted: only the final delete is left
+        if (delete && !deleteWhenDone && !gone) {
+          deleteWhenDone = true;
+          context.workers().execute(this::deleteForGood);
+        }
+        return;
       }
       deleteWhenDone |= delete;
       for (ContainerTrack track : allContainers()) {
@@ -314,29 +323,25 @@ final class PodRun {
   }
 
   private void finish() {
+    publish();
     boolean delete;
-    boolean vanished;
     synchronized (this) {
-      delete = deleteWhenDone;
-      vanished = gone;
+      finished = true;
+      delete = deleteWhenDone && !gone;
     }
-    if (!vanished) {
-      publish();
-    }
-    if (delete && !vanished) {
-      try {
-        context
-            .client()
-            .pods()
-            .inNamespace(namespace())
-            .withName(name())
-            .withGracePeriod(0)
-            .delete();
-      } catch (KubernetesClientException e) {
-        LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
-      }
+    if (delete) {
+      deleteForGood();
     }
     done.complete(null);
+  }
+
+  /** What a kubelet does once a deleted pod's containers are gone: delete it with grace 0. */
+  private void deleteForGood() {
+    try {
+      context.client().pods().inNamespace(namespace()).withName(name()).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
+    }
   }
 
   /** Writes the pod's status; a pod that is gone is stopped. */
