@@ -338,6 +338,50 @@ class LocalKubeletIT {
   }
 
   @Test
+  void aDeploymentsPodIsRestartedAndGoesWithTheDeployment() {
+    create(
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: main, image: local/sh, args: [echo up; sleep 1]}]
+        """);
+    Pod restarted =
+        await()
+            .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .until(
+                () ->
+                    client
+                        .pods()
+                        .inNamespace(namespace)
+                        .withLabel("app", "web")
+                        .list()
+                        .getItems()
+                        .stream()
+                        .findFirst()
+                        .orElse(null),
+                p ->
+                    p != null
+                        && p.getStatus().getContainerStatuses() != null
+                        && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1);
+    assertThat(restarted.getStatus().getPhase()).isEqualTo("Running");
+
+    client.apps().deployments().inNamespace(namespace).withName("web").delete();
+
+    await()
+        .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .until(
+            () -> client.pods().inNamespace(namespace).withLabel("app", "web").list().getItems(),
+            List::isEmpty);
+  }
+
+  @Test
   void aJobRunsToCompletion() {
     create(
         """
