@@ -123,7 +123,7 @@ record ContainerLaunch(List<String> argv, Map<String, String> env, Path workDir)
     if (Boolean.TRUE.equals(optional)) {
       return "";
     }
-    throw new IllegalStateException(
+    throw new MissingObjectException(
         "env " + variable + ": " + what + (data == null ? " not found" : " has no key " + key));
   }
 
@@ -156,7 +156,7 @@ record ContainerLaunch(List<String> argv, Map<String, String> env, Path workDir)
     if (Boolean.TRUE.equals(optional)) {
       return Map.of();
     }
-    throw new IllegalStateException("envFrom: " + what + " not found");
+    throw new MissingObjectException("envFrom: " + what + " not found");
   }
 
   private static Map<String, String> secretData(Secret secret) {

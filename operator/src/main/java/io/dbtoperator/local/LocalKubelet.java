@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -60,6 +61,7 @@ public final class LocalKubelet implements AutoCloseable {
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final Set<String> finalDeletes = ConcurrentHashMap.newKeySet();
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private KubeletServer server;
   private NodeRegistration node;
 
@@ -198,8 +200,13 @@ public final class LocalKubelet implements AutoCloseable {
             "target",
             Map.of("apiVersion", "v1", "kind", "Node", "name", nodeName));
     try {
-      client.raw(
-          client.getMasterUrl().toString().replaceAll("/$", "") + "/" + path, "POST", binding);
+      String answer =
+          client.raw(
+              client.getMasterUrl().toString().replaceAll("/$", "") + "/" + path, "POST", binding);
+      if (answer == null) {
+        LOG.debug("pod {} was deleted before it was bound", key(pod));
+        return;
+      }
       LOG.info("pod {} bound to {}", key(pod), nodeName);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
@@ -231,7 +238,15 @@ public final class LocalKubelet implements AutoCloseable {
     finalDeletes.remove(pod.getMetadata().getUid());
     if (run != null) {
       run.gone();
-      run.done().thenRunAsync(() -> deleteTree(podDirectory(pod)), context.workers());
+      run.done().thenRunAsync(() -> deletePodDirectory(pod), context.workers());
+    }
+  }
+
+  private void deletePodDirectory(Pod pod) {
+    try {
+      deleteTree(podDirectory(pod));
+    } catch (UncheckedIOException e) {
+      LOG.warn("pod {}: {}", key(pod), e.getMessage());
     }
   }
 
@@ -274,6 +289,9 @@ public final class LocalKubelet implements AutoCloseable {
   /** Stops watching, stops every pod's processes and marks the node not ready. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     informers.forEach(SharedIndexInformer::close);
     control.shutdownNow();
     for (PodRun run : runs.values()) {

@@ -1,21 +1,15 @@
 package io.dbtoperator.local;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +34,8 @@ final class PodRun {
   private static final Logger LOG = LoggerFactory.getLogger(PodRun.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final int START_ERROR = 128;
+  // how often a pod waiting for a missing Secret or ConfigMap looks again
+  private static final Duration MISSING_RETRY = Duration.ofSeconds(1);
 
   private final KubeletContext context;
   private final Pod pod;
@@ -55,6 +51,7 @@ final class PodRun {
   private String stopReason;
   private boolean deleteWhenDone;
   private boolean gone;
+  private boolean finished;
 
   PodRun(KubeletContext context, Pod pod, Path dir) throws IOException {
     this.context = context;
@@ -102,6 +99,14 @@ final class PodRun {
           reason = why;
           message = detail;
         }
+      }
+      if (finished) {
+        // the pod ended before it was deleted: only the final delete is left
+        if (delete && !deleteWhenDone && !gone) {
+          deleteWhenDone = true;
+          context.workers().execute(this::deleteForGood);
+        }
+        return;
       }
       deleteWhenDone |= delete;
       for (ContainerTrack track : allContainers()) {
@@ -162,8 +167,12 @@ final class PodRun {
                     TimeUnit.SECONDS);
       }
       PodVolumes volumes = new PodVolumes(context.client(), pod, dir.resolve("volumes"));
-      volumes.materialize();
-      phase = runAll(volumes);
+      while (!materialized(volumes)) {
+        if (!pause(MISSING_RETRY)) {
+          break;
+        }
+      }
+      phase = stopped() ? "Failed" : runAll(volumes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       phase = "Failed";
@@ -230,12 +239,7 @@ final class PodRun {
       }
       track.waiting("CrashLoopBackOff", "back-off " + backoff.toSeconds() + "s restarting");
       publish();
-      synchronized (this) {
-        if (stopReason == null) {
-          wait(backoff.toMillis());
-        }
-      }
-      if (stopped()) {
+      if (!pause(backoff)) {
         return code;
       }
       backoff =
@@ -250,9 +254,26 @@ final class PodRun {
     Path containerDir = Files.createDirectories(dir.resolve("containers").resolve(track.name()));
     ProcessGroup process;
     try {
-      ContainerLaunch launch =
-          ContainerLaunch.of(
-              context.client(), pod, spec, volumes.mounts(spec), context.images(), containerDir);
+      ContainerLaunch launch;
+      while (true) {
+        try {
+          launch =
+              ContainerLaunch.of(
+                  context.client(),
+                  pod,
+                  spec,
+                  volumes.mounts(spec),
+                  context.images(),
+                  containerDir);
+          break;
+        } catch (MissingObjectException e) {
+          track.waiting("CreateContainerConfigError", e.getMessage());
+          publish();
+          if (!pause(MISSING_RETRY)) {
+            return START_ERROR;
+          }
+        }
+      }
       synchronized (this) {
         if (stopReason != null) {
           return START_ERROR;
@@ -275,30 +296,52 @@ final class PodRun {
     return code;
   }
 
-  private void finish() {
-    boolean delete;
-    boolean vanished;
-    synchronized (this) {
-      delete = deleteWhenDone;
-      vanished = gone;
-    }
-    if (!vanished) {
-      publish();
-    }
-    if (delete && !vanished) {
-      try {
-        context
-            .client()
-            .pods()
-            .inNamespace(namespace())
-            .withName(name())
-            .withGracePeriod(0)
-            .delete();
-      } catch (KubernetesClientException e) {
-        LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
+  /**
+   * Writes the volumes; false, with the containers waiting, while an object they need is missing.
+   */
+  private boolean materialized(PodVolumes volumes) throws IOException {
+    try {
+      volumes.materialize();
+      return true;
+    } catch (MissingObjectException e) {
+      for (ContainerTrack track : allContainers()) {
+        track.waiting("ContainerCreating", e.getMessage());
       }
+      publish();
+      return false;
+    }
+  }
+
+  /** Waits unless the pod is stopped meanwhile; returns whether it still runs. */
+  private boolean pause(Duration duration) throws InterruptedException {
+    synchronized (this) {
+      if (stopReason == null) {
+        wait(duration.toMillis());
+      }
+      return stopReason == null;
+    }
+  }
+
+  private void finish() {
+    publish();
+    boolean delete;
+    synchronized (this) {
+      finished = true;
+      delete = deleteWhenDone && !gone;
+    }
+    if (delete) {
+      deleteForGood();
     }
     done.complete(null);
+  }
+
+  /** What a kubelet does once a deleted pod's containers are gone: delete it with grace 0. */
+  private void deleteForGood() {
+    try {
+      context.client().pods().inNamespace(namespace()).withName(name()).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
+    }
   }
 
   /** Writes the pod's status; a pod that is gone is stopped. */
@@ -327,46 +370,9 @@ final class PodRun {
   }
 
   private PodStatus status() {
-    boolean terminal = phase.equals("Succeeded") || phase.equals("Failed");
-    boolean ready = !terminal && containers.stream().allMatch(ContainerTrack::isRunning);
-    String notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
-    List<PodCondition> conditions =
-        List.of(
-            condition("PodReadyToStartContainers", !terminal, null),
-            condition(
-                "Initialized",
-                initialized || initContainers.isEmpty(),
-                initialized ? null : "ContainersNotInitialized"),
-            condition("Ready", ready, ready ? null : notReadyReason),
-            condition("ContainersReady", ready, ready ? null : notReadyReason),
-            condition("PodScheduled", true, null));
-    return new PodStatusBuilder()
-        .withPhase(phase)
-        .withReason(terminal ? reason : null)
-        .withMessage(terminal ? message : null)
-        .withHostIP(LocalKubelet.ADDRESS)
-        .withHostIPs(new io.fabric8.kubernetes.api.model.HostIP(LocalKubelet.ADDRESS))
-        .withPodIP(LocalKubelet.ADDRESS)
-        .withPodIPs(new PodIP(LocalKubelet.ADDRESS))
-        .withStartTime(
-            startTime == null ? null : startTime.truncatedTo(ChronoUnit.SECONDS).toString())
-        .withConditions(conditions)
-        .withInitContainerStatuses(statuses(initContainers))
-        .withContainerStatuses(statuses(containers))
-        .build();
-  }
-
-  private static PodCondition condition(String type, boolean value, String reason) {
-    return new PodConditionBuilder()
-        .withType(type)
-        .withStatus(value ? "True" : "False")
-        .withReason(reason)
-        .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
-        .build();
-  }
-
-  private static List<ContainerStatus> statuses(List<ContainerTrack> tracks) {
-    return tracks.stream().map(ContainerTrack::status).toList();
+    return new PodStatusReport(
+            phase, reason, message, initialized, startTime, initContainers, containers)
+        .toStatus();
   }
 
   private Container containerSpec(ContainerTrack track, boolean init) {

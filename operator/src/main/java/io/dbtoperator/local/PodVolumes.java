@@ -61,6 +61,8 @@ final class PodVolumes {
     for (Volume volume : volumes == null ? List.<Volume>of() : volumes) {
       try {
         directories.put(volume.getName(), make(volume));
+      } catch (MissingObjectException e) {
+        throw new MissingObjectException("volume " + volume.getName() + ": " + e.getMessage());
       } catch (RuntimeException e) {
         throw new IllegalStateException("volume " + volume.getName() + ": " + e.getMessage(), e);
       }
@@ -80,7 +82,14 @@ final class PodVolumes {
       String subPath = mount.getSubPath();
       if (subPath != null && !subPath.isEmpty()) {
         dir = dir.resolve(subPath).normalize();
-        Files.createDirectories(dir);
+        if (!dir.startsWith(directories.get(mount.getName()))) {
+          throw new IllegalStateException(
+              "subPath " + subPath + " leaves volume " + mount.getName());
+        }
+        // a subPath naming a file mounts that file, one naming nothing a new directory
+        if (!Files.exists(dir)) {
+          Files.createDirectories(dir);
+        }
       }
       mounts.add(new Mount(trimSlash(mount.getMountPath()), dir));
     }
@@ -288,7 +297,7 @@ final class PodVolumes {
 
   private static void requireOptional(Boolean optional, String what) {
     if (!Boolean.TRUE.equals(optional)) {
-      throw new IllegalStateException(what + " not found");
+      throw new MissingObjectException(what + " not found");
     }
   }
 

@@ -123,11 +123,12 @@ class LocalKubeletIT {
             workingDir: /shared
             args:
             - >-
-              cat state; cat "$CONFIG/sub/file.txt"; stat -c %a "$CONFIG/sub/file.txt";
+              cat state; cat "$CONFIG/sub/file.txt"; cat "$FILE"; stat -c %a "$CONFIG/sub/file.txt";
               ls "$CONFIG"; [ "$PASSWORD" = s3cret ] && echo password-ok;
               echo pod=$POD_NAME ns=$POD_NS cfg=$CFG_extra
             env:
             - {name: CONFIG, value: /config}
+            - {name: FILE, value: /etc/app/file.txt}
             - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
             - {name: POD_NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
@@ -135,6 +136,7 @@ class LocalKubeletIT {
             volumeMounts:
             - {name: shared, mountPath: /shared}
             - {name: config, mountPath: /config}
+            - {name: config, mountPath: /etc/app/file.txt, subPath: sub/file.txt}
           - name: b
             image: local/echo
             args: [b says, $(GREETING)]
@@ -162,10 +164,12 @@ class LocalKubeletIT {
             });
     String lastLine = "pod=full ns=" + namespace + " cfg=more\n";
     assertThat(log("full", "a"))
-        .isEqualTo("prepared\nfrom-config-file\n600\nsub\npassword-ok\n" + lastLine);
+        .isEqualTo(
+            "prepared\nfrom-config-file\nfrom-config-file\n600\nsub\npassword-ok\n" + lastLine);
     assertThat(log("full", "b")).isEqualTo("b says hello\n");
     assertThat(log("full", "c")).isEqualTo("replaced c\n");
     assertThat(kubectl("logs", "full", "-c", "b")).isEqualTo("b says hello\n");
+    assertThat(kubectl("logs", "full", "-c", "b", "--limit-bytes=6")).isEqualTo("b says");
     assertThat(kubectl("logs", "full", "-c", "a", "--tail=1")).isEqualTo(lastLine);
   }
 
@@ -258,6 +262,123 @@ class LocalKubeletIT {
                 .getExitCode())
         .isEqualTo(1);
     assertThat(log("retried", "main")).isEqualTo("once\nagain\n");
+  }
+
+  @Test
+  void aPodWaitsForASecretCreatedAfterIt() {
+    create(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: late}
+        spec:
+          restartPolicy: Never
+          volumes: [{name: token, secret: {secretName: late}}]
+          containers:
+          - name: main
+            image: local/sh
+            args: ['cat "$TOKEN_DIR/value"; echo " and $VALUE"']
+            env:
+            - {name: TOKEN_DIR, value: /token}
+            - {name: VALUE, valueFrom: {secretKeyRef: {name: late, key: value}}}
+            volumeMounts: [{name: token, mountPath: /token}]
+        """);
+    await()
+        .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .until(
+            () -> client.pods().inNamespace(namespace).withName("late").get(),
+            p -> p.getStatus() != null && p.getStatus().getContainerStatuses() != null);
+    create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: late}
+        stringData: {value: arrived}
+        """);
+    Pod pod = finish("late");
+
+    assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(log("late", "main")).isEqualTo("arrived and arrived\n");
+  }
+
+  @Test
+  void closingAKubeletKillsItsPods() throws IOException {
+    String other = plane.createNamespace("kubelet-it-close");
+    LocalKubelet second =
+        LocalKubelet.builder(client)
+            .nodeName(NODE + "-close")
+            .namespaces(List.of(other))
+            .images(ImageMap.parse(List.of("local/sh=/bin/sh -c")))
+            .start();
+    try {
+      client
+          // $$ is Kubernetes' escape for $
+          .resource(shellPod("sleeper", "echo pid=$$$$; exec sleep 300", ""))
+          .inNamespace(other)
+          .create();
+      Pattern pidLine = Pattern.compile("pid=(\\d+)");
+      Matcher found =
+          await()
+              .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .until(() -> pidLine.matcher(logOnceRunning(other, "sleeper")), Matcher::find);
+      long pid = Long.parseLong(found.group(1));
+
+      second.close();
+
+      assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+      Pod pod = client.pods().inNamespace(other).withName("sleeper").get();
+      assertThat(pod.getStatus().getPhase()).isEqualTo("Failed");
+      assertThat(pod.getStatus().getReason()).isEqualTo("KubeletStopped");
+      Node node = client.nodes().withName(NODE + "-close").get();
+      assertThat(node.getStatus().getConditions())
+          .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=False"));
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
+  void aDeploymentsPodIsRestartedAndGoesWithTheDeployment() {
+    create(
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: main, image: local/sh, args: [echo up; sleep 1]}]
+        """);
+    Pod restarted =
+        await()
+            .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .until(
+                () ->
+                    client
+                        .pods()
+                        .inNamespace(namespace)
+                        .withLabel("app", "web")
+                        .list()
+                        .getItems()
+                        .stream()
+                        .findFirst()
+                        .orElse(null),
+                p ->
+                    p != null
+                        && p.getStatus().getContainerStatuses() != null
+                        && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1);
+    assertThat(restarted.getStatus().getPhase()).isEqualTo("Running");
+
+    client.apps().deployments().inNamespace(namespace).withName("web").delete();
+
+    await()
+        .atMost(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .until(
+            () -> client.pods().inNamespace(namespace).withLabel("app", "web").list().getItems(),
+            List::isEmpty);
   }
 
   @Test
@@ -386,14 +507,20 @@ class LocalKubeletIT {
 
   /** The log of container main, or nothing while it has not started. */
   private static String logOnceRunning(String pod) {
-    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    return logOnceRunning(namespace, pod);
+  }
+
+  private static String logOnceRunning(String podNamespace, String pod) {
+    Pod current = client.pods().inNamespace(podNamespace).withName(pod).get();
     boolean running =
         current != null
             && current.getStatus() != null
             && current.getStatus().getContainerStatuses() != null
             && current.getStatus().getContainerStatuses().stream()
                 .anyMatch(s -> s.getState().getRunning() != null);
-    return running ? log(pod, "main") : "";
+    return running
+        ? client.pods().inNamespace(podNamespace).withName(pod).inContainer("main").getLog()
+        : "";
   }
 
   private static String kubectl(String... args) throws IOException, InterruptedException {
