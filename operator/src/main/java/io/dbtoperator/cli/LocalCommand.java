@@ -92,6 +92,10 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The table and kubectl tell the story; the libraries' info lines would drown it.
+    System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.io.dbtoperator.local", "warn");
     PrintWriter out = spec.commandLine().getOut();
     Path root = work.toAbsolutePath();
     Path dbtPath = dbt.toAbsolutePath();
@@ -168,7 +172,8 @@ final class LocalCommand implements Callable<Integer> {
             Duration.ofSeconds(10),
             Duration.ofMinutes(5),
             "dbt-operator@local");
-    Operator operator = new Operator(o -> o.withKubernetesClient(client));
+    Operator operator =
+        new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
     operator.register(new DbtProjectReconciler(settings, Clock.systemUTC()));
     operator.start();
     out.println("local kubelet: node " + kubelet.nodeName() + "; operator started");
@@ -194,6 +199,7 @@ final class LocalCommand implements Callable<Integer> {
                   table.close();
                   operator.stop();
                   kubelet.close();
+                  client.close();
                   try {
                     postgres.close();
                   } catch (IOException e) {

@@ -141,7 +141,8 @@ final class ProjectStatusBuilder {
   }
 
   void ready() {
-    set("Ready", Conditions.State.READY, "Live", "every schema is live at " + shortSha(live));
+    // The message names the live commit, which the same pass may still move.
+    set("Ready", Conditions.State.READY, "Live", null);
   }
 
   void problem(String why, String text) {

@@ -65,9 +65,14 @@ record SchemaPhase(String name, Conditions.State state, String reason, String me
           "Ready",
           Conditions.State.READY,
           "LastRunFailed",
-          "live at " + live.liveCommit() + "; the last run failed: " + last.message());
+          "live at " + shortSha(live.liveCommit()) + "; the last run failed: " + last.message());
     }
-    return new SchemaPhase("Ready", Conditions.State.READY, "Live", "live at " + live.liveCommit());
+    return new SchemaPhase(
+        "Ready", Conditions.State.READY, "Live", "live at " + shortSha(live.liveCommit()));
+  }
+
+  private static String shortSha(String sha) {
+    return sha.substring(0, Math.min(7, sha.length()));
   }
 
   private static SchemaPhase running(RunRecord last, StepProgress step) {

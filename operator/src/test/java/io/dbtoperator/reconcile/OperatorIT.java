@@ -8,15 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtSchema;
-import io.dbtoperator.local.ImageMap;
-import io.dbtoperator.local.KubeControlPlane;
-import io.dbtoperator.local.LocalKubelet;
-import io.dbtoperator.run.GitFixture;
 import io.dbtoperator.run.PostgresHarness;
-import io.dbtoperator.warehouse.PostgresSettings;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -46,165 +39,63 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorIT {
-  static final String PASSWORD = "dbt-secret";
   static final Duration DEPLOY = Duration.ofMinutes(6);
 
   @TempDir static Path temp;
-  static KubeControlPlane cluster;
-  static KubernetesClient client;
-  static String namespace;
-  static LocalKubelet kubelet;
+  static OperatorFixture f;
   static OperatorProcess operator;
-  static PostgresSettings pg;
-  static GitFixture git;
   static String c1;
   static String c2;
 
   @BeforeAll
   static void start() throws IOException {
-    cluster = KubeControlPlane.get();
-    client = cluster.client();
-    namespace = cluster.createNamespace("shop");
-    pg = PostgresHarness.newDatabase("operator");
-    git = new GitFixture(temp.resolve("repo"));
-    c1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("shop v1");
-    Path jar = OperatorProcess.jar();
-    kubelet =
-        LocalKubelet.builder(client)
-            .nodeName("local-kubelet")
-            .namespaces(List.of(namespace))
-            .images(
-                ImageMap.builder()
-                    .entrypoint(OperatorProcess.IMAGE, List.of("java", "-jar", jar.toString()))
-                    .entrypoint(
-                        "ghcr.io/dbt-labs/dbt-postgres:1.10.15",
-                        List.of(PostgresHarness.dbt().toString()))
-                    .build())
-            .workDirectory(Files.createDirectories(temp.resolve("kubelet")))
-            .start();
+    f = new OperatorFixture(temp, "shop");
+    c1 = f.git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("shop v1");
     operator =
-        OperatorProcess.start(
-            cluster.kubeconfig(),
-            temp.resolve("operator"),
-            temp.resolve("operator.log"),
+        f.startOperator(
+            "--dbt",
+            PostgresHarness.dbt().toString(),
             "--retry-base",
             "PT2S",
             "--max-failures",
             "2",
             "--git-poll",
             "PT5S");
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("shop-pg")
-                .endMetadata()
-                .withStringData(Map.of("password", PASSWORD))
-                .build())
-        .create();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (operator != null) {
-      operator.close();
+    if (f != null) {
+      f.close();
     }
-    if (kubelet != null) {
-      kubelet.close();
-    }
-  }
-
-  static DbtProject projectResource(String commit) {
-    String yaml =
-        """
-        apiVersion: dbtoperator.io/v1alpha1
-        kind: DbtProject
-        metadata: {name: shop, namespace: %s}
-        spec:
-          git: {url: %s, commit: %s}
-          warehouse:
-            type: postgres
-            postgres: {host: localhost, port: %d, database: %s, user: dbt, schema: public}
-            secretRef: {name: shop-pg, passwordKey: password}
-          state: {type: sqlite, sqlite: {path: %s}}
-          artifacts: {type: local, local: {path: %s}}
-          clock: "* * * * *"
-        """
-            .formatted(
-                namespace,
-                git.dir(),
-                commit,
-                pg.port(),
-                pg.database(),
-                temp.resolve("state.db"),
-                temp.resolve("artifacts"));
-    return Serialization.unmarshal(yaml, DbtProject.class);
-  }
-
-  static DbtProject project() {
-    return client.resources(DbtProject.class).inNamespace(namespace).withName("shop").get();
-  }
-
-  static List<DbtSchema> schemas() {
-    return client.resources(DbtSchema.class).inNamespace(namespace).list().getItems();
-  }
-
-  static Optional<DbtSchema> schema(String name) {
-    return schemas().stream().filter(s -> s.getSpec().schema().equalsIgnoreCase(name)).findFirst();
-  }
-
-  static Optional<Condition> condition(List<Condition> conditions, String type) {
-    return conditions == null
-        ? Optional.empty()
-        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
-  }
-
-  static boolean readyAt(String commit) {
-    DbtProject project = project();
-    return project.getStatus() != null
-        && commit.equals(project.getStatus().liveCommit())
-        && condition(project.getStatus().conditions(), "Ready")
-            .map(c -> "True".equals(c.getStatus()))
-            .orElse(false);
   }
 
   String diagnostics() {
-    DbtProject project = project();
-    return "project status: "
-        + (project == null ? null : Serialization.asYaml(project.getStatus()))
-        + "\noperator log tail:\n"
-        + tail(operator.log(), 40);
-  }
-
-  static String tail(String text, int lines) {
-    List<String> all = text.lines().toList();
-    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    return f.diagnostics();
   }
 
   @Test
   @Order(1)
   void applyingAProjectDeploysEverySchema() throws Exception {
-    client.resource(projectResource(c1)).create();
+    f.client.resource(f.projectResource(c1)).create();
 
     await("project Ready at " + c1)
         .atMost(DEPLOY)
         .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(() -> assertThat(readyAt(c1)).as(this::diagnostics).isTrue());
+        .untilAsserted(() -> assertThat(f.readyAt(c1)).as(this::diagnostics).isTrue());
 
-    DbtProject project = project();
+    DbtProject project = f.project();
     assertThat(project.getStatus().observedGeneration())
         .isEqualTo(project.getMetadata().getGeneration());
     assertThat(project.getStatus().plan()).as("no plan left once live").isNull();
-    assertThat(schemas())
+    assertThat(f.schemas())
         .extracting(s -> s.getSpec().schema())
         .contains("staging", "marts", "reporting");
     await("every DbtSchema Ready")
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
-                assertThat(schemas())
+                assertThat(f.schemas())
                     .allSatisfy(
                         s -> {
                           assertThat(s.getStatus().phase()).isEqualTo("Ready");
@@ -212,34 +103,35 @@ class OperatorIT {
                           assertThat(s.getMetadata().getLabels())
                               .containsEntry(Labels.MANAGED, "true");
                         }));
-    assertThat(PostgresHarness.rows(pg, "select count(*) from marts.orders"))
+    assertThat(PostgresHarness.rows(f.pg, "select count(*) from marts.orders"))
         .singleElement()
         .isNotEqualTo("0");
 
-    String table = kubectl("get", "dbtschemas", "-n", namespace);
+    String table = f.kubectl("get", "dbtschemas", "-n", f.namespace);
     assertThat(table.lines().findFirst().orElseThrow())
         .contains("SCHEMA", "PROJECT", "LIVE", "LAST-REFRESH", "NEXT-DUE", "PHASE");
     assertThat(table.lines().skip(1))
         .isNotEmpty()
         .allSatisfy(row -> assertThat(row).contains(c1.substring(0, 7)).contains("Ready"));
-    assertThat(reasons()).contains("Planned", "RunStarted", "Swapped");
+    assertThat(f.reasons()).contains("Planned", "RunStarted", "Swapped");
   }
 
   @Test
   @Order(2)
   void aGitOpsBumpDeploysOnlyTheAffectedSchemasWithTheCliPlan() throws Exception {
-    String stagingRefreshed = schema("staging").orElseThrow().getStatus().lastRefresh();
+    String stagingRefreshed = f.schema("staging").orElseThrow().getStatus().lastRefresh();
     c2 =
-        git.copy(PostgresHarness.repositoryRoot().resolve("examples/changes/v2"))
+        f.git
+            .copy(PostgresHarness.repositoryRoot().resolve("examples/changes/v2"))
             .commit("shop v2: orders gain is_completed, analysts may read marts");
-    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c2 + "\"}}}");
+    f.mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c2 + "\"}}}");
 
     var plan =
         await("the plan to " + c2)
             .atMost(Duration.ofMinutes(2))
             .pollInterval(Duration.ofMillis(200))
             .until(
-                () -> Optional.ofNullable(project().getStatus()).map(s -> s.plan()).orElse(null),
+                () -> Optional.ofNullable(f.project().getStatus()).map(s -> s.plan()).orElse(null),
                 p -> p != null && c2.equals(p.to()));
     JsonNode cli = cliPlan(c1, c2);
     assertThat(plan.hash()).isEqualTo(cli.get("hash").asText());
@@ -253,14 +145,14 @@ class OperatorIT {
     await("project Ready at " + c2)
         .atMost(DEPLOY)
         .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(() -> assertThat(readyAt(c2)).as(this::diagnostics).isTrue());
-    assertThat(schema("marts").orElseThrow().getStatus().liveCommit()).isEqualTo(c2);
-    assertThat(schema("staging").orElseThrow().getStatus().lastRefresh())
+        .untilAsserted(() -> assertThat(f.readyAt(c2)).as(this::diagnostics).isTrue());
+    assertThat(f.schema("marts").orElseThrow().getStatus().liveCommit()).isEqualTo(c2);
+    assertThat(f.schema("staging").orElseThrow().getStatus().lastRefresh())
         .as("staging did not change, so it was not rebuilt")
         .isEqualTo(stagingRefreshed);
     assertThat(
             PostgresHarness.rows(
-                pg,
+                f.pg,
                 "select count(*) from information_schema.columns where table_schema = 'marts' and column_name = 'is_completed'"))
         .containsExactly("1");
   }
@@ -268,10 +160,11 @@ class OperatorIT {
   @Test
   @Order(3)
   void theClockCronJobRequestsARefreshThatRunsWhatIsDue() {
-    String martsRefreshed = schema("marts").orElseThrow().getStatus().lastRefresh();
+    String martsRefreshed = f.schema("marts").orElseThrow().getStatus().lastRefresh();
     // Every schema with data becomes due every minute; the CronJob ticks every minute.
-    mergePatch("{\"spec\":{\"refresh\":{\"every\":\"PT1M\"}}}");
-    assertThat(client.batch().v1().cronjobs().inNamespace(namespace).withName("shop-clock").get())
+    f.mergePatch("{\"spec\":{\"refresh\":{\"every\":\"PT1M\"}}}");
+    assertThat(
+            f.client.batch().v1().cronjobs().inNamespace(f.namespace).withName("shop-clock").get())
         .isNotNull();
 
     await("a tick handled and marts refreshed")
@@ -279,29 +172,30 @@ class OperatorIT {
         .pollInterval(Duration.ofSeconds(2))
         .untilAsserted(
             () -> {
-              DbtProject project = project();
+              DbtProject project = f.project();
               String token =
                   project.getMetadata().getAnnotations() == null
                       ? null
                       : project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED);
               assertThat(token).as("the CronJob's trigger marked the project").isNotNull();
               assertThat(project.getStatus().lastHandledRefreshAt()).isNotNull();
-              assertThat(schema("marts").orElseThrow().getStatus().lastRefresh())
+              assertThat(f.schema("marts").orElseThrow().getStatus().lastRefresh())
                   .isNotEqualTo(martsRefreshed);
             });
-    assertThat(client.batch().v1().jobs().inNamespace(namespace).list().getItems())
+    assertThat(f.client.batch().v1().jobs().inNamespace(f.namespace).list().getItems())
         .as("kube-controller-manager made the Job from the CronJob")
         .isNotEmpty();
-    assertThat(schema("marts").orElseThrow().getStatus().lastRun().type()).isEqualTo("refresh");
+    assertThat(f.schema("marts").orElseThrow().getStatus().lastRun().type()).isEqualTo("refresh");
   }
 
   @Test
   @Order(4)
   void aFailingTestKeepsLiveBlocksDependentsStallsAndAFixRecovers() {
     List<String> ordersBefore =
-        PostgresHarness.rows(pg, "select * from marts.orders order by order_id");
+        PostgresHarness.rows(f.pg, "select * from marts.orders order by order_id");
     String c3 =
-        git.write(
+        f.git
+            .write(
                 Map.of(
                     "models/audit/audit_countries.sql",
                     "{{ config(schema='audit', materialized='table') }}\n"
@@ -309,72 +203,78 @@ class OperatorIT {
                     "tests/orders_are_never_empty.sql",
                     "select * from {{ ref('orders') }} where order_id is not null\n"))
             .commit("c3: an audit schema, and a test of marts that fails");
-    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c3 + "\"}}}");
+    f.mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c3 + "\"}}}");
 
     await("marts stalled after two failures")
         .atMost(DEPLOY)
         .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(
             () -> {
-              DbtSchema marts = schema("marts").orElseThrow();
+              DbtSchema marts = f.schema("marts").orElseThrow();
               assertThat(marts.getStatus().phase()).as(this::diagnostics).isEqualTo("Stalled");
-              assertThat(condition(project().getStatus().conditions(), "Stalled"))
+              assertThat(OperatorFixture.condition(f.project().getStatus().conditions(), "Stalled"))
                   .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("RetriesExhausted"));
             });
-    assertThat(schema("audit").orElseThrow().getStatus().liveCommit())
+    assertThat(f.schema("audit").orElseThrow().getStatus().liveCommit())
         .as("an unrelated schema went live")
         .isEqualTo(c3);
-    DbtSchema reporting = schema("reporting").orElseThrow();
+    DbtSchema reporting = f.schema("reporting").orElseThrow();
     assertThat(reporting.getStatus().phase()).isEqualTo("Waiting");
-    assertThat(condition(reporting.getStatus().conditions(), "Ready").orElseThrow().getMessage())
+    assertThat(
+            OperatorFixture.condition(reporting.getStatus().conditions(), "Ready")
+                .orElseThrow()
+                .getMessage())
         .isEqualTo("waiting for marts, which failed");
-    assertThat(schema("marts").orElseThrow().getStatus().liveCommit()).isEqualTo(c2);
-    assertThat(PostgresHarness.rows(pg, "select * from marts.orders order by order_id"))
+    assertThat(f.schema("marts").orElseThrow().getStatus().liveCommit()).isEqualTo(c2);
+    assertThat(PostgresHarness.rows(f.pg, "select * from marts.orders order by order_id"))
         .as("live marts untouched")
         .isEqualTo(ordersBefore);
-    assertThat(reasons()).contains("TestsFailed");
+    assertThat(f.reasons()).contains("TestsFailed");
 
-    String c4 = git.delete("tests/orders_are_never_empty.sql").commit("c4: the bad test removed");
-    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c4 + "\"}}}");
+    String c4 = f.git.delete("tests/orders_are_never_empty.sql").commit("c4: the bad test removed");
+    f.mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c4 + "\"}}}");
     await("a fix commit recovers")
         .atMost(DEPLOY)
         .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(() -> assertThat(readyAt(c4)).as(this::diagnostics).isTrue());
-    assertThat(schemas()).allSatisfy(s -> assertThat(s.getStatus().phase()).isEqualTo("Ready"));
-    assertThat(condition(project().getStatus().conditions(), "Stalled")).isEmpty();
+        .untilAsserted(() -> assertThat(f.readyAt(c4)).as(this::diagnostics).isTrue());
+    assertThat(f.schemas()).allSatisfy(s -> assertThat(s.getStatus().phase()).isEqualTo("Ready"));
+    assertThat(OperatorFixture.condition(f.project().getStatus().conditions(), "Stalled"))
+        .isEmpty();
     c2 = c4;
   }
 
   @Test
   @Order(5)
   void manualModeAppliesOnlyTheApprovedPlanAndANewCommitMakesTheApprovalStale() {
-    mergePatch("{\"spec\":{\"applyMode\":\"Manual\"}}");
+    f.mergePatch("{\"spec\":{\"applyMode\":\"Manual\"}}");
     String c5 =
-        git.write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_sum_eur")))
+        f.git
+            .write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_sum_eur")))
             .commit("c5: reporting renames a column");
-    mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c5 + "\"}}}");
+    f.mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c5 + "\"}}}");
     String firstHash = awaitAwaitingApproval(c5);
 
     String c6 =
-        git.write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_total_eur")))
+        f.git
+            .write(Map.of("models/reporting/daily_revenue.sql", dailyRevenue("revenue_total_eur")))
             .commit("c6: reporting renames it again");
-    mergePatch(
+    f.mergePatch(
         "{\"spec\":{\"git\":{\"commit\":\"" + c6 + "\"},\"approvedPlan\":\"" + firstHash + "\"}}");
     String secondHash = awaitAwaitingApproval(c6);
     assertThat(secondHash).isNotEqualTo(firstHash);
-    assertThat(schema("reporting").orElseThrow().getStatus().liveCommit())
+    assertThat(f.schema("reporting").orElseThrow().getStatus().liveCommit())
         .as("a stale approval runs nothing")
         .isEqualTo(c2);
 
-    mergePatch("{\"spec\":{\"approvedPlan\":\"" + secondHash + "\"}}");
+    f.mergePatch("{\"spec\":{\"approvedPlan\":\"" + secondHash + "\"}}");
     await("the approved plan applied")
         .atMost(DEPLOY)
         .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(() -> assertThat(readyAt(c6)).as(this::diagnostics).isTrue());
-    assertThat(reasons()).contains("Planned");
+        .untilAsserted(() -> assertThat(f.readyAt(c6)).as(this::diagnostics).isTrue());
+    assertThat(f.reasons()).contains("Planned");
     assertThat(
             PostgresHarness.rows(
-                pg,
+                f.pg,
                 "select count(*) from information_schema.columns where table_schema = 'reporting'"
                     + " and column_name = 'revenue_total_eur'"))
         .containsExactly("1");
@@ -386,7 +286,7 @@ class OperatorIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              DbtProject project = project();
+              DbtProject project = f.project();
               return project.getStatus() != null
                       && "AwaitingApproval".equals(project.getStatus().phase())
                       && project.getStatus().plan() != null
@@ -412,14 +312,14 @@ class OperatorIT {
   @Test
   @Order(6)
   void annotationsRefreshFullyRefreshAndRollBackASchema() {
-    String before = schema("marts").orElseThrow().getStatus().lastRefresh();
+    String before = f.schema("marts").orElseThrow().getStatus().lastRefresh();
     annotateSchema("marts", Labels.SCHEMA_REFRESH, "r-1");
     await("refresh handled")
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(
             () -> {
-              var status = schema("marts").orElseThrow().getStatus();
+              var status = f.schema("marts").orElseThrow().getStatus();
               assertThat(status.lastHandledRefresh()).as(this::diagnostics).isEqualTo("r-1");
               assertThat(status.lastRefresh()).isNotEqualTo(before);
               assertThat(status.lastRun().type()).isEqualTo("refresh");
@@ -431,7 +331,7 @@ class OperatorIT {
         .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(
             () -> {
-              var status = schema("marts").orElseThrow().getStatus();
+              var status = f.schema("marts").orElseThrow().getStatus();
               assertThat(status.lastHandledFullRefresh()).as(this::diagnostics).isEqualTo("f-1");
               assertThat(status.lastRun().type()).isEqualTo("full-refresh");
               assertThat(status.lastFullRefresh()).isNotNull();
@@ -443,18 +343,18 @@ class OperatorIT {
         .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(
             () -> {
-              var status = schema("marts").orElseThrow().getStatus();
+              var status = f.schema("marts").orElseThrow().getStatus();
               assertThat(status.lastHandledRollback()).as(this::diagnostics).isEqualTo("b-1");
               assertThat(status.lastRun().type()).isEqualTo("rollback");
             });
-    assertThat(reasons()).contains("RolledBack");
+    assertThat(f.reasons()).contains("RolledBack");
   }
 
   static void annotateSchema(String schema, String annotation, String token) {
-    String name = schema("marts").orElseThrow().getMetadata().getName();
-    client
+    String name = f.schema("marts").orElseThrow().getMetadata().getName();
+    f.client
         .resources(DbtSchema.class)
-        .inNamespace(namespace)
+        .inNamespace(f.namespace)
         .withName(name)
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
@@ -464,105 +364,82 @@ class OperatorIT {
   @Test
   @Order(7)
   void specsTheServerRejectsNameTheFieldAndOthersGiveAConditionWithThePath() {
-    DbtProject both = projectResource(c1);
+    DbtProject both = f.projectResource(c1);
     both.getMetadata().setName("both");
     String yaml =
         Serialization.asYaml(both)
             .replace("commit: \"" + c1 + "\"", "commit: \"" + c1 + "\"\n    ref: \"main\"");
     assertThatThrownBy(
-            () -> client.resource(Serialization.unmarshal(yaml, DbtProject.class)).create())
+            () -> f.client.resource(Serialization.unmarshal(yaml, DbtProject.class)).create())
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.git")
         .hasMessageContaining("set ref or commit, not both");
 
-    DbtProject missing = projectResource(c1);
+    DbtProject missing = f.projectResource(c1);
     missing.getMetadata().setName("nosecret");
     String noSecret = Serialization.asYaml(missing).replace("name: \"shop-pg\"", "name: \"nope\"");
-    client.resource(Serialization.unmarshal(noSecret, DbtProject.class)).create();
+    f.client.resource(Serialization.unmarshal(noSecret, DbtProject.class)).create();
     await("a condition naming the spec path")
         .atMost(Duration.ofMinutes(1))
         .untilAsserted(
             () -> {
               DbtProject project =
-                  client
+                  f.client
                       .resources(DbtProject.class)
-                      .inNamespace(namespace)
+                      .inNamespace(f.namespace)
                       .withName("nosecret")
                       .get();
               assertThat(project.getStatus()).isNotNull();
-              Condition ready = condition(project.getStatus().conditions(), "Ready").orElseThrow();
+              Condition ready =
+                  OperatorFixture.condition(project.getStatus().conditions(), "Ready")
+                      .orElseThrow();
               assertThat(ready.getStatus()).isEqualTo("False");
               assertThat(ready.getReason()).isEqualTo("SecretNotFound");
               assertThat(ready.getMessage())
                   .isEqualTo("spec.warehouse.secretRef: secret \"nope\" not found");
-              assertThat(condition(project.getStatus().conditions(), "Stalled")).isPresent();
+              assertThat(OperatorFixture.condition(project.getStatus().conditions(), "Stalled"))
+                  .isPresent();
             });
     assertThat(operator.isAlive()).isTrue();
-    client.resources(DbtProject.class).inNamespace(namespace).withName("nosecret").delete();
+    f.client.resources(DbtProject.class).inNamespace(f.namespace).withName("nosecret").delete();
   }
 
   @Test
   @Order(8)
   void noSecretValueLeavesTheSecret() throws Exception {
     List<String> places = new ArrayList<>();
-    places.add(Serialization.asYaml(project()));
-    schemas().forEach(s -> places.add(Serialization.asYaml(s)));
-    client
+    places.add(Serialization.asYaml(f.project()));
+    f.schemas().forEach(s -> places.add(Serialization.asYaml(s)));
+    f.client
         .pods()
-        .inNamespace(namespace)
+        .inNamespace(f.namespace)
         .list()
         .getItems()
         .forEach(p -> places.add(Serialization.asYaml(p)));
-    client
+    f.client
         .configMaps()
-        .inNamespace(namespace)
+        .inNamespace(f.namespace)
         .list()
         .getItems()
         .forEach(c -> places.add(Serialization.asYaml(c)));
-    client
+    f.client
         .v1()
         .events()
-        .inNamespace(namespace)
+        .inNamespace(f.namespace)
         .list()
         .getItems()
         .forEach(e -> places.add(Serialization.asYaml(e)));
-    places.add(operator.log());
+    places.add(f.operatorLogs());
     assertThat(places)
         .hasSizeGreaterThan(5)
-        .noneSatisfy(text -> assertThat(text).contains(PASSWORD));
-  }
-
-  static void mergePatch(String json) {
-    client
-        .resources(DbtProject.class)
-        .inNamespace(namespace)
-        .withName("shop")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
-  }
-
-  static List<String> reasons() {
-    return client.events().v1().events().inNamespace(namespace).list().getItems().stream()
-        .map(e -> e.getReason())
-        .toList();
-  }
-
-  static String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(cluster.kubectl().toString(), "--kubeconfig", cluster.kubeconfig().toString()));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(out).isZero();
-    return out;
+        .noneSatisfy(text -> assertThat(text).contains(OperatorFixture.PASSWORD));
   }
 
   static JsonNode cliPlan(String from, String to) throws IOException, InterruptedException {
     Path fromManifest = find(temp.resolve("artifacts"), from + ".json");
     Path toManifest =
         temp.resolve("operator/work")
-            .resolve(namespace)
+            .resolve(f.namespace)
             .resolve("shop")
             .resolve(to.substring(0, 12))
             .resolve("parse/target/manifest.json");
@@ -573,7 +450,7 @@ class OperatorIT {
                 OperatorProcess.jar().toString(),
                 "plan",
                 "--repo",
-                git.dir().toString(),
+                f.git.dir().toString(),
                 "--from",
                 from,
                 "--to",
