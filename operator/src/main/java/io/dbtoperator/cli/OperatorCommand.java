@@ -4,6 +4,7 @@ import io.dbtoperator.reconcile.DbtProjectReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.lang.management.ManagementFactory;
@@ -113,7 +114,23 @@ final class OperatorCommand implements Callable<Integer> {
                 o.withKubernetesClient(client)
                     .withLeaderElectionConfiguration(
                         new LeaderElectionConfiguration(
-                            "dbt-operator-leader", leaseNamespace, identity)));
+                            "dbt-operator-leader",
+                            leaseNamespace,
+                            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                            identity,
+                            new LeaderCallbacks(
+                                () ->
+                                    System.err.println(
+                                        "dbt-operator: reconciling as leader (" + identity + ")"),
+                                () ->
+                                    System.err.println(
+                                        "dbt-operator: lost the lease; stopping ("
+                                            + identity
+                                            + ")"),
+                                leader -> {}),
+                            true)));
     operator.register(new DbtProjectReconciler(settings, Clock.systemUTC()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -125,7 +142,10 @@ final class OperatorCommand implements Callable<Integer> {
                 }));
     operator.start();
     System.err.println(
-        "dbt-operator: running as " + identity + " (leader election in " + leaseNamespace + ")");
+        "dbt-operator: started as "
+            + identity
+            + "; the leader holds the Lease dbt-operator-leader in "
+            + leaseNamespace);
     stopped.await();
     return Main.NO_CHANGES;
   }

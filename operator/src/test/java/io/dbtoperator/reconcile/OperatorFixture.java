@@ -84,11 +84,16 @@ final class OperatorFixture implements AutoCloseable {
 
   /** Starts an operator process whose log is {@code operator-N.log} in the temp directory. */
   OperatorProcess startOperator(String... options) {
+    return startOperator(Map.of(), options);
+  }
+
+  OperatorProcess startOperator(Map<String, String> environment, String... options) {
     OperatorProcess operator =
         OperatorProcess.start(
             cluster.kubeconfig(),
             temp.resolve("operator"),
             temp.resolve("operator-" + operators.size() + ".log"),
+            environment,
             options);
     operators.add(operator);
     return operator;

@@ -29,6 +29,15 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   static OperatorProcess start(Path kubeconfig, Path workDir, Path log, String... extra) {
+    return start(kubeconfig, workDir, log, java.util.Map.of(), extra);
+  }
+
+  static OperatorProcess start(
+      Path kubeconfig,
+      Path workDir,
+      Path log,
+      java.util.Map<String, String> environment,
+      String... extra) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -49,6 +58,7 @@ final class OperatorProcess implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    builder.environment().putAll(environment);
     try {
       return new OperatorProcess(builder.start(), log);
     } catch (IOException e) {
@@ -62,6 +72,11 @@ final class OperatorProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Waits for the process to end by itself, e.g. killed by its test kill switch. */
+  boolean awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   boolean isAlive() {
