@@ -51,16 +51,7 @@ class OperatorIT {
   static void start() throws IOException {
     f = new OperatorFixture(temp, "shop");
     c1 = f.git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("shop v1");
-    operator =
-        f.startOperator(
-            "--dbt",
-            PostgresHarness.dbt().toString(),
-            "--retry-base",
-            "PT2S",
-            "--max-failures",
-            "2",
-            "--git-poll",
-            "PT5S");
+    operator = f.startOperator("--retry-base", "PT2S", "--max-failures", "2", "--git-poll", "PT5S");
   }
 
   @AfterAll

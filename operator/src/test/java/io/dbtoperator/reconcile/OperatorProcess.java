@@ -48,8 +48,6 @@ final class OperatorProcess implements AutoCloseable {
                 "operator",
                 "--work-dir",
                 workDir.toString(),
-                "--dbt",
-                PostgresHarness.dbt().toString(),
                 "--image",
                 IMAGE,
                 "--threads",
