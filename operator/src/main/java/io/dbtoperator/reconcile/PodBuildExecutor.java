@@ -4,6 +4,7 @@ import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.run.BuildExecutor;
 import io.dbtoperator.run.BuildRequest;
 import io.dbtoperator.run.BuildStatus;
+import io.dbtoperator.run.DbtProgress;
 import io.dbtoperator.run.StagingRedirect;
 import io.dbtoperator.run.WarehouseTarget;
 import io.dbtoperator.run.Workspace;
@@ -61,6 +62,9 @@ final class PodBuildExecutor implements BuildExecutor {
       return new BuildStatus.Running("pod " + name + " created");
     }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if ("Running".equals(phase)) {
+      return new BuildStatus.Running("pod " + name + " Running" + progress(pod));
+    }
     if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
       return new BuildStatus.Running("pod " + name + " " + (phase == null ? "Pending" : phase));
     }
@@ -112,6 +116,43 @@ final class PodBuildExecutor implements BuildExecutor {
   private boolean hasPackages() {
     return Files.exists(workspace.projectDir().resolve("packages.yml"))
         || Files.exists(workspace.projectDir().resolve("dependencies.yml"));
+  }
+
+  /**
+   * How far the dbt container that is running has got, from its log so far: the operator reads it
+   * at each pass (every few seconds while runs go), so status shows progress without a sidecar.
+   */
+  private String progress(Pod pod) {
+    if (pod.getStatus().getContainerStatuses() == null) {
+      return "";
+    }
+    for (ContainerStatus status : pod.getStatus().getContainerStatuses()) {
+      if (!status.getName().startsWith("dbt")
+          || status.getState() == null
+          || status.getState().getRunning() == null) {
+        continue;
+      }
+      String log =
+          client
+              .pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName())
+              .inContainer(status.getName())
+              .getLog();
+      DbtProgress progress = new DbtProgress();
+      if (log != null) {
+        log.lines().forEach(progress::accept);
+      }
+      var counts = progress.counts();
+      int done = counts.modelsSucceeded() + counts.modelsFailed() + counts.modelsSkipped();
+      return ": "
+          + done
+          + " models and "
+          + (counts.testsPassed() + counts.testsFailed())
+          + " tests done"
+          + progress.currentNode().map(node -> ", running " + node).orElse("");
+    }
+    return "";
   }
 
   /** Reads the logs of the containers that ran, in order, up to the first that failed. */
