@@ -177,6 +177,11 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           status.awaitingApproval(plan);
           plan.steps().forEach(s -> awaiting.add(s.schema()));
         } else {
+          if (project.getSpec().applyMode() == ApplyMode.Manual
+              && project.getStatus() != null
+              && "AwaitingApproval".equals(project.getStatus().phase())) {
+            events.record(project, false, "PlanApproved", "plan " + plan.hash() + " approved");
+          }
           var progress = runner.advanceDeploy(desired, settings.maxRunsPerProject(), retries);
           progress.steps().forEach(s -> steps.put(s.step().schema(), s));
           status.deploying(progress.steps());
@@ -236,6 +241,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     } catch (io.dbtoperator.run.ArtifactStoreException e) {
       status.failed("ArtifactStoreUnavailable", "spec.artifacts: " + e.getMessage());
       requeue = settings.retryBase();
+    }
+    if (status.stalledNow()) {
+      events.record(project, true, "Stalled", status.build().conditions().get(0).getMessage());
     }
     return finish(project, status, requeue);
   }

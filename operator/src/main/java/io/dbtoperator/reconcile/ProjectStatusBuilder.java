@@ -55,6 +55,17 @@ final class ProjectStatusBuilder {
             computed.steps().stream().map(ProjectStatusBuilder::step).toList());
   }
 
+  /** Whether this reconcile made the project Stalled; it was not before. */
+  boolean stalledNow() {
+    boolean before =
+        previous != null
+            && previous.conditions() != null
+            && previous.conditions().stream()
+                .anyMatch(
+                    c -> Conditions.STALLED.equals(c.getType()) && "True".equals(c.getStatus()));
+    return state == Conditions.State.STALLED && !before;
+  }
+
   void planApplied() {
     plan = null;
   }
