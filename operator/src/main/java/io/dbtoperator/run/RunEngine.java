@@ -170,8 +170,11 @@ public final class RunEngine {
                 .filter(u -> unfinished.containsKey(u.toLowerCase(Locale.ROOT)))
                 .findFirst();
         StepProgress result;
+        Optional<String> otherRun = otherRunOfSchema(step, steps, unfinished.containsKey(key));
         if (upstream.isPresent() && blockedBy(step, blocking).isEmpty()) {
           result = StepProgress.pending(step, "waiting for " + upstream.get() + " to finish");
+        } else if (otherRun.isPresent()) {
+          result = StepProgress.pending(step, otherRun.get());
         } else if (!hasRun(step) && running >= maxRunning && isRun(step)) {
           result = StepProgress.pending(step, "waiting for a free run slot");
         } else {
@@ -202,6 +205,41 @@ public final class RunEngine {
 
   private boolean isRun(PlanStep step) {
     return step.action() != Action.NOOP && step.action() != Action.RETIRE;
+  }
+
+  /**
+   * One run at a time per schema: a tick can hold a refresh and a snapshot of the same schema, and
+   * the operator's passes would otherwise start both (they share the operator's lease), each
+   * superseding the other. A step waits while an earlier step of its schema is unfinished in this
+   * pass, or while a run of another of the schema's steps is going.
+   */
+  private Optional<String> otherRunOfSchema(
+      PlanStep step, List<PlanStep> steps, boolean earlierStepUnfinished) {
+    if (earlierStepUnfinished) {
+      return Optional.of("waiting for the other run of " + step.schema());
+    }
+    if (!isRun(step)) {
+      return Optional.empty();
+    }
+    RunId.Kind kind = kindOf(step);
+    for (RunRecord run : store.runs(project, step.schema(), null, 5).runs()) {
+      RunId id = RunId.parse(run.id());
+      if (run.status() != RunStatus.RUNNING || id == null || id.kind() == kind) {
+        continue;
+      }
+      boolean anotherStepResumesIt =
+          steps.stream()
+              .anyMatch(
+                  other ->
+                      other != step
+                          && other.schema().equalsIgnoreCase(step.schema())
+                          && isRun(other)
+                          && kindOf(other) == id.kind());
+      if (anotherStepResumesIt) {
+        return Optional.of("waiting for run " + run.id() + " of " + step.schema());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Whether an unfinished run of the step's schema exists, which is resumed whatever the limit. */
@@ -281,17 +319,19 @@ public final class RunEngine {
     if (schema.isEmpty()) {
       return null;
     }
-    RunId.Kind kind =
-        step.snapshotsOnly()
-            ? RunId.Kind.SNAPSHOT
-            : switch (step.action()) {
-              case DEPLOY -> RunId.Kind.DEPLOY;
-              case FULL_DEPLOY -> RunId.Kind.FULL_DEPLOY;
-              case REFRESH -> RunId.Kind.REFRESH;
-              case FULL_REFRESH -> RunId.Kind.FULL_REFRESH;
-              default -> throw new IllegalStateException("handled above: " + step.action());
-            };
-    return new SchemaRun(context, step, schema.get(), kind);
+    return new SchemaRun(context, step, schema.get(), kindOf(step));
+  }
+
+  private static RunId.Kind kindOf(PlanStep step) {
+    return step.snapshotsOnly()
+        ? RunId.Kind.SNAPSHOT
+        : switch (step.action()) {
+          case DEPLOY -> RunId.Kind.DEPLOY;
+          case FULL_DEPLOY -> RunId.Kind.FULL_DEPLOY;
+          case REFRESH -> RunId.Kind.REFRESH;
+          case FULL_REFRESH -> RunId.Kind.FULL_REFRESH;
+          default -> throw new IllegalStateException("not a run: " + step.action());
+        };
   }
 
   /** Settings that need no rebuild take effect on live at once; today that is grants. */
