@@ -96,6 +96,41 @@ class GeneratedResourcesTest {
   }
 
   @Test
+  void parsePodUploadsTheManifestAfterDbtParse() throws IOException {
+    RunPods.Spec parse =
+        new RunPods.Spec(
+            "analytics-parse-3f2a9c41d0e1",
+            "parse",
+            "parse-3f2a9c41d0e1",
+            "3f2a9c41d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f",
+            "dbt_operator_profile: {}\n",
+            "dbt_operator",
+            List.of(List.of("parse")),
+            Map.of("DBT_OPERATOR_PG_PASSWORD", new RunPods.SecretKey("analytics-pg", "password")),
+            Map.of(),
+            true,
+            "ghcr.io/dbt-operator/dbt-operator:0.1.0",
+            3600,
+            new RunPods.Upload(
+                List.of("upload-manifest", "--artifacts", "s3://analytics-dbt-artifacts/prod/"),
+                Map.of("AWS_ACCESS_KEY_ID", new RunPods.SecretKey("analytics-s3", "accessKeyId"))));
+    Pod pod = RunPods.pod(example(), parse);
+    Golden.assertMatches("k8s/parse-pod.yaml", Serialization.asYaml(pod));
+    assertThat(pod.getSpec().getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly("checkout", "dbt-1-deps", "dbt");
+    Container upload = pod.getSpec().getContainers().get(0);
+    assertThat(upload.getName()).isEqualTo("upload");
+    assertThat(upload.getImage()).isEqualTo("ghcr.io/dbt-operator/dbt-operator:0.1.0");
+    assertThat(upload.getEnv())
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("analytics-s3"));
+    assertThat(RunPods.dbtContainers(pod)).containsExactly("dbt-1-deps", "dbt");
+  }
+
+  @Test
   void configMapHoldsTheProfileAndOverlayButNoSecret() throws IOException {
     ConfigMap configMap = RunPods.configMap(example(), spec());
     Golden.assertMatches("k8s/run-configmap.yaml", Serialization.asYaml(configMap));
