@@ -143,7 +143,13 @@ final class DueCommand implements Callable<Integer> {
 
   static Instant parseInstant(String text) {
     try {
-      return OffsetDateTime.parse(text).toInstant();
+      OffsetDateTime parsed = OffsetDateTime.parse(text);
+      // Cadences add days and months to the tick; near the ends of time that overflows.
+      if (parsed.getYear() < 1970 || parsed.getYear() > 9999) {
+        throw new UserInputException(
+            "--at: \"" + text + "\" is out of range: give a year from 1970 to 9999");
+      }
+      return parsed.toInstant();
     } catch (DateTimeParseException e) {
       throw new UserInputException(
           "--at: \""

@@ -55,17 +55,22 @@ public final class Main {
   }
 
   /**
-   * Input errors carry a message written for users; anything else is a bug, reported with its type
-   * so that it can be traced.
+   * Input errors carry a message written for users. Anything else is a bug or an environment
+   * failure (a full disk); its message is kept, on one line, but never a class name or a trace.
    */
-  private static String userMessage(Exception ex) {
+  static String userMessage(Exception ex) {
     if (ex instanceof PlanException
         || ex instanceof UserInputException
         || ex instanceof StateStoreException
         || ex instanceof io.dbtoperator.warehouse.WarehouseException
         || ex instanceof io.dbtoperator.run.ArtifactStoreException) {
-      return ex.getMessage();
+      return oneLine(ex.getMessage());
     }
-    return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    String message = ex.getMessage() == null ? "no details" : oneLine(ex.getMessage());
+    return "unexpected failure: " + message;
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "no details" : message.replaceAll("\\s*\\R\\s*", " ").strip();
   }
 }

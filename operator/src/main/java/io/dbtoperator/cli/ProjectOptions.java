@@ -81,6 +81,40 @@ final class ProjectOptions {
       description = "Previous versions kept per schema for rollback (default: 1).")
   int keepPrevious;
 
+  /** Set by deploy: schemas that another project owns may be deployed over. */
+  boolean takeOver;
+
+  private static final java.util.regex.Pattern PROJECT_NAME =
+      java.util.regex.Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
+
+  /**
+   * Checks what needs no file, repository or server, so that a typo is reported at once and not
+   * after an embedded PostgreSQL has started.
+   */
+  void validate() {
+    if (threads < 1) {
+      throw new UserInputException("--threads: must be 1 or more, got " + threads);
+    }
+    if (keepPrevious < 0) {
+      throw new UserInputException("--keep-previous: must be 0 or more, got " + keepPrevious);
+    }
+    if (project != null) {
+      projectName(project, "--project");
+    }
+  }
+
+  /** The project key names directories under --work and tags in the warehouse. */
+  private static String projectName(String name, String where) {
+    if (name.length() > 100 || !PROJECT_NAME.matcher(name).matches()) {
+      throw new UserInputException(
+          where
+              + ": \""
+              + (name.length() > 100 ? name.substring(0, 100) + "..." : name)
+              + "\" is not a project name (letters, digits and _, not starting with a digit)");
+    }
+    return name;
+  }
+
   /** Everything a command opened, closed together. */
   record Session(
       String project,
@@ -103,6 +137,7 @@ final class ProjectOptions {
 
   /** Opens the state store only, for commands that read history. */
   StateStore openStore(Clock clock) {
+    validate();
     return StateLocation.parse(state).open(clock);
   }
 
@@ -130,10 +165,11 @@ final class ProjectOptions {
     if (name == null) {
       throw new UserInputException("dbt_project.yml has no name; pass --project");
     }
-    return name;
+    return projectName(name, "dbt_project.yml: name");
   }
 
   Session open(String revision, Clock clock, RunListener listener) {
+    validate();
     SourceRepository repository = JGitRepository.open(repo);
     String key = project(repository, revision);
     StateStore store = openStore(clock);
@@ -157,7 +193,8 @@ final class ProjectOptions {
                 keepPrevious,
                 Duration.ofHours(24),
                 threads,
-                true),
+                true,
+                takeOver),
             listener,
             StepHook.NONE,
             line -> {});

@@ -60,6 +60,17 @@ final class StatusCommand implements Callable<Integer> {
       String project = options.project(repository, "HEAD");
       Optional<ManifestPointer> pointer = store.manifest(project);
       List<SchemaState> schemas = store.schemas(project);
+      if (pointer.isEmpty() && schemas.isEmpty()) {
+        throw new UserInputException(
+            (options.project == null ? "dbt_project.yml: name" : "--project")
+                + ": project "
+                + project
+                + " is unknown to the state store "
+                + io.dbtoperator.run.WarehouseLocation.redacted(options.state)
+                + " (projects there: "
+                + (store.projects().isEmpty() ? "none" : String.join(", ", store.projects()))
+                + ")");
+      }
       out.println(
           "Project "
               + project

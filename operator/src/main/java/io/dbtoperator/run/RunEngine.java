@@ -84,6 +84,7 @@ public final class RunEngine {
     List<SchemaOutcome> outcomes = new ArrayList<>();
     Map<String, SchemaOutcome> blocking = new HashMap<>();
     try (Warehouse warehouse = target.open(project, clock, text -> listener.notice("", text))) {
+      PlanChecks.check(project, store, warehouse, graph, config, steps, settings.takeOver());
       RunContext context =
           new RunContext(
               project,
