@@ -38,6 +38,7 @@ import java.util.Set;
  */
 final class SchemaRun {
   private static final String DBT_LOG = "dbt.log";
+  private static final int ARTIFACT_ATTEMPTS = 3;
 
   private final RunContext context;
   private final PlanStep step;
@@ -103,7 +104,11 @@ final class SchemaRun {
         if (e instanceof StateStoreException) {
           throw e;
         }
-        return fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts());
+        if (next.ordinal() <= RunStep.SWAP.ordinal()) {
+          return fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts());
+        }
+        // Live has moved: the run went live whatever fails now, and must be recorded so.
+        notice(next.name().toLowerCase() + " after the swap failed: " + e.getMessage());
       }
       context.hook().afterStep(schema.name(), next);
       updateRun(run.status(), null, next, null);
@@ -371,7 +376,44 @@ final class SchemaRun {
                 full ? startedAt : current.lastFullRefresh(),
                 snapshotsTaken ? startedAt : current.lastSnapshot(),
                 0));
-    uploadArtifacts();
+    uploadArtifactsRetrying();
+  }
+
+  /**
+   * Artifacts are the run's record, not its result: by now the schema is live, so a store that
+   * keeps failing costs the files, with a warning, and never the outcome.
+   */
+  private void uploadArtifactsRetrying() {
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= ARTIFACT_ATTEMPTS; attempt++) {
+      try {
+        uploadArtifacts();
+        return;
+      } catch (ArtifactStoreException | UncheckedIOException e) {
+        last = e;
+        pause(attempt);
+      }
+    }
+    notice(
+        "artifacts of run "
+            + run.id()
+            + " not stored after "
+            + ARTIFACT_ATTEMPTS
+            + " attempts ("
+            + last.getMessage()
+            + "); the schema is live; they are kept under "
+            + context.workspace().root().resolve(runDir()));
+  }
+
+  private static void pause(int attempt) {
+    if (attempt == ARTIFACT_ATTEMPTS) {
+      return;
+    }
+    try {
+      Thread.sleep(500L * attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {
