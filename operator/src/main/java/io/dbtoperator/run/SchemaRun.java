@@ -235,8 +235,8 @@ final class SchemaRun {
     StringBuilder message = new StringBuilder("dbt " + what + " failed (exit " + exit + ")");
     if (!failed.isEmpty()) {
       message.append(": ").append(String.join(", ", failed));
-    } else if (!progress.errors().isEmpty()) {
-      message.append(": ").append(String.join("; ", progress.errors()));
+    } else {
+      message.append(": ").append(progress.describeFailure());
     }
     message.append("; live ").append(schema.name()).append(" is unchanged");
     return Optional.of(message.toString());

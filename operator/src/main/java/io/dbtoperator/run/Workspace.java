@@ -133,7 +133,8 @@ public record Workspace(
               + " (exit "
               + exit
               + ")"
-              + (progress.errors().isEmpty() ? "" : ": " + String.join("; ", progress.errors())));
+              + ": "
+              + progress.describeFailure());
     }
   }
 
