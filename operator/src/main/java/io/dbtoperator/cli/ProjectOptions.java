@@ -8,7 +8,6 @@ import io.dbtoperator.run.LocalDbtExecutor;
 import io.dbtoperator.run.ProjectRunner;
 import io.dbtoperator.run.RunListener;
 import io.dbtoperator.run.RunSettings;
-import io.dbtoperator.run.StepHook;
 import io.dbtoperator.run.WarehouseLocation;
 import io.dbtoperator.state.StateLocation;
 import io.dbtoperator.state.StateStore;
@@ -183,7 +182,7 @@ final class ProjectOptions {
             work.resolve(key),
             store,
             location.target(),
-            new LocalDbtExecutor(dbtExecutable()),
+            new LocalDbtExecutor(dbtExecutable(), work.resolve(key).resolve("dbt.pid")),
             artifactStore,
             new ArtifactStore.ProjectKey("local", key),
             clock,
@@ -196,7 +195,7 @@ final class ProjectOptions {
                 true,
                 takeOver),
             listener,
-            StepHook.NONE,
+            KillSwitch.fromEnvironment(System.getenv()),
             line -> {});
     return new Session(key, repository, store, artifactStore, location, runner);
   }

@@ -77,6 +77,7 @@ public final class WarehouseLocation implements AutoCloseable {
     }
     try {
       Files.createDirectories(dataDir);
+      EmbeddedPostgresOrphans.stop(dataDir.toAbsolutePath());
       EmbeddedPostgres postgres =
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDir.toAbsolutePath())
