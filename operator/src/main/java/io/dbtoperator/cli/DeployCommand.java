@@ -47,6 +47,7 @@ final class DeployCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     options.takeOver = takeOver;
+    options.revisionOption = "--to";
     try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out))) {
       ProjectRunner.DeployResult result = session.runner().deploy(to);
       ProgressPrinter.table(out, result.outcomes());

@@ -9,7 +9,6 @@ import io.dbtoperator.plan.OperatorConfig;
 import io.dbtoperator.plan.SchemaGraph;
 import io.dbtoperator.state.ManifestPointer;
 import io.dbtoperator.state.SchemaState;
-import io.dbtoperator.state.StateLocation;
 import io.dbtoperator.state.StateStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,7 +75,7 @@ final class DueCommand implements Callable<Integer> {
     OperatorConfig settings =
         config == null ? OperatorConfig.EMPTY : PlanCommand.readConfig(config);
     DueResult result;
-    try (StateStore store = StateLocation.parse(state).open(clock)) {
+    try (StateStore store = ProjectOptions.openStore(state, clock)) {
       Manifest live = ManifestReader.read(manifestPath(store));
       String key = project != null ? project : live.projectName();
       Map<String, SchemaState> states = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);

@@ -42,8 +42,12 @@ public final class Main {
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler(
         (ex, arguments) -> {
-          err.println("error: " + ex.getMessage());
-          ex.getCommandLine().usage(err);
+          err.println(
+              "error: "
+                  + oneLine(redacted(ex.getMessage()))
+                  + " (see: "
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help)");
           return ERROR;
         });
     commandLine.setExecutionExceptionHandler(
@@ -59,6 +63,18 @@ public final class Main {
    * failure (a full disk); its message is kept, on one line, but never a class name or a trace.
    */
   static String userMessage(Exception ex) {
+    return redacted(plainMessage(ex));
+  }
+
+  private static final java.util.regex.Pattern USER_INFO =
+      java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s\"]*@");
+
+  /** A last guard: whatever a message quotes, a URI's user-info may hold a password. */
+  private static String redacted(String message) {
+    return message == null ? null : USER_INFO.matcher(message).replaceAll("$1***@");
+  }
+
+  private static String plainMessage(Exception ex) {
     if (ex instanceof PlanException
         || ex instanceof UserInputException
         || ex instanceof StateStoreException

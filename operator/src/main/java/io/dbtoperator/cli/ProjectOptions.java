@@ -83,6 +83,9 @@ final class ProjectOptions {
   /** Set by deploy: schemas that another project owns may be deployed over. */
   boolean takeOver;
 
+  /** The option that names the revision a command works on, for errors. */
+  String revisionOption = "revision";
+
   private static final java.util.regex.Pattern PROJECT_NAME =
       java.util.regex.Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
 
@@ -99,6 +102,10 @@ final class ProjectOptions {
     }
     if (project != null) {
       projectName(project, "--project");
+    }
+    // A bare name is looked up on PATH when dbt runs; a path must lead to a program now.
+    if (dbt != null && (dbt.getNameCount() > 1 || dbt.isAbsolute()) && !Files.isExecutable(dbt)) {
+      throw new UserInputException("--dbt: " + dbt + " is not an executable file");
     }
   }
 
@@ -137,11 +144,36 @@ final class ProjectOptions {
   /** Opens the state store only, for commands that read history. */
   StateStore openStore(Clock clock) {
     validate();
-    return StateLocation.parse(state).open(clock);
+    return openStore(state, clock);
+  }
+
+  static StateStore openStore(String location, Clock clock) {
+    StateLocation parsed;
+    try {
+      parsed = StateLocation.parse(location);
+    } catch (io.dbtoperator.state.StateStoreException e) {
+      throw new UserInputException("--state: " + e.getMessage(), e);
+    }
+    return parsed.open(clock);
   }
 
   ArtifactStore openArtifacts() {
-    return io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv()).open();
+    io.dbtoperator.run.ArtifactLocation parsed;
+    try {
+      parsed = io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv());
+    } catch (io.dbtoperator.run.ArtifactStoreException e) {
+      throw new UserInputException("--artifacts: " + e.getMessage(), e);
+    }
+    return parsed.open();
+  }
+
+  /** Opens --repo (or {@code option}'s repository), naming the option in errors. */
+  static SourceRepository openRepository(Path repo, String option) {
+    try {
+      return JGitRepository.open(repo);
+    } catch (io.dbtoperator.plan.PlanException e) {
+      throw new UserInputException(option + ": " + e.getMessage(), e);
+    }
   }
 
   String project(SourceRepository repository, String revision) {
@@ -169,7 +201,13 @@ final class ProjectOptions {
 
   Session open(String revision, Clock clock, RunListener listener) {
     validate();
-    SourceRepository repository = JGitRepository.open(repo);
+    SourceRepository repository = openRepository(repo, "--repo");
+    try {
+      repository.resolve(revision);
+    } catch (io.dbtoperator.plan.PlanException e) {
+      repository.close();
+      throw new UserInputException(revisionOption + " " + revision + ": " + e.getMessage(), e);
+    }
     String key = project(repository, revision);
     StateStore store = openStore(clock);
     ArtifactStore artifactStore = openArtifacts();

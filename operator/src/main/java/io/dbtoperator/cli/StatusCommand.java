@@ -1,6 +1,5 @@
 package io.dbtoperator.cli;
 
-import io.dbtoperator.git.JGitRepository;
 import io.dbtoperator.git.SourceRepository;
 import io.dbtoperator.plan.DueCalculator;
 import io.dbtoperator.plan.DueResult;
@@ -54,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (SourceRepository repository = JGitRepository.open(options.repo);
+    try (SourceRepository repository = ProjectOptions.openRepository(options.repo, "--repo");
         StateStore store = options.openStore(clock);
         ArtifactStore artifacts = options.openArtifacts()) {
       String project = options.project(repository, "HEAD");

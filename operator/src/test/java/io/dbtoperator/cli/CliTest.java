@@ -191,12 +191,12 @@ class CliTest {
   }
 
   @Test
-  void missingOptionPrintsUsageAndExitsOne() {
+  void missingOptionIsOneLinePointingToHelpAndExitsOne() {
     Result result = run("plan", "--repo", project.root().toString());
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).startsWith("error: Missing required option: '--to=<to>'");
-    assertThat(result.err()).contains("Usage: dbt-operator plan");
+    assertThat(result.err())
+        .isEqualTo("error: Missing required option: '--to=<to>' (see: dbt-operator plan --help)\n");
   }
 
   @Test

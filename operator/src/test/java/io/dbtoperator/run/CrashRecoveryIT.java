@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * run finishes, the new version is live exactly once, the old one is kept as the previous version,
  * and the store agrees with the warehouse.
  */
-class CrashRecoveryIT {
+public class CrashRecoveryIT {
   static final Instant T0 = Instant.parse("2026-11-23T08:00:00Z");
   static final String PROJECT = "mini";
 
@@ -53,7 +53,8 @@ class CrashRecoveryIT {
     }
   }
 
-  static Map<String, String> project(String version) {
+  /** A one-schema project: a table, an incremental and a view in core, with tests. */
+  public static Map<String, String> project(String version) {
     return Map.of(
         "dbt_project.yml",
         "name: mini\nversion: '1.0.0'\nconfig-version: 2\nprofile: mini\n"

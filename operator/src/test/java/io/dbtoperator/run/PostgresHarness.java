@@ -21,13 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One embedded PostgreSQL for all integration tests of a JVM, with a fresh database per test, and
  * the dbt of the project's virtualenv.
  */
-final class PostgresHarness {
+public final class PostgresHarness {
   private static EmbeddedPostgres postgres;
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private PostgresHarness() {}
 
-  static synchronized EmbeddedPostgres postgres() {
+  public static synchronized EmbeddedPostgres postgres() {
     if (postgres == null) {
       try {
         postgres = EmbeddedPostgres.builder().start();
@@ -53,13 +53,13 @@ final class PostgresHarness {
   }
 
   /** A new database owned by the dbt role, for one test. */
-  static PostgresSettings newDatabase(String prefix) {
+  public static PostgresSettings newDatabase(String prefix) {
     String name = prefix + "_" + DATABASES.incrementAndGet();
     superuser("create database " + name + " owner dbt");
     return new PostgresSettings("localhost", postgres().getPort(), name, "dbt", "dbt-secret", null);
   }
 
-  static void superuser(String sql) {
+  public static void superuser(String sql) {
     try (Connection c =
             DriverManager.getConnection(
                 "jdbc:postgresql://localhost:" + postgres().getPort() + "/postgres",
@@ -81,7 +81,7 @@ final class PostgresHarness {
   }
 
   /** Rows of a query as the dbt role sees them, each row as its columns joined by "|". */
-  static List<String> rows(PostgresSettings settings, String sql) {
+  public static List<String> rows(PostgresSettings settings, String sql) {
     try (Connection c = connect(settings, settings.user(), settings.password());
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
@@ -112,7 +112,7 @@ final class PostgresHarness {
     }
   }
 
-  static Path repositoryRoot() {
+  public static Path repositoryRoot() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !Files.exists(dir.resolve("requirements-dbt.lock"))) {
       dir = dir.getParent();
@@ -121,7 +121,7 @@ final class PostgresHarness {
     return dir;
   }
 
-  static Path dbt() {
+  public static Path dbt() {
     Path dbt = repositoryRoot().resolve(".venv/bin/dbt");
     assertThat(dbt).as("dbt from the virtualenv; run scripts/setup.sh first").isExecutable();
     return dbt;
