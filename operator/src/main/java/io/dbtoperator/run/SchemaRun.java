@@ -38,7 +38,6 @@ import java.util.Set;
  */
 final class SchemaRun {
   private static final String DBT_LOG = "dbt.log";
-  private static final int ARTIFACT_ATTEMPTS = 3;
 
   private final RunContext context;
   private final PlanStep step;
@@ -384,36 +383,18 @@ final class SchemaRun {
    * keeps failing costs the files, with a warning, and never the outcome.
    */
   private void uploadArtifactsRetrying() {
-    RuntimeException last = null;
-    for (int attempt = 1; attempt <= ARTIFACT_ATTEMPTS; attempt++) {
-      try {
-        uploadArtifacts();
-        return;
-      } catch (ArtifactStoreException | UncheckedIOException e) {
-        last = e;
-        pause(attempt);
-      }
-    }
-    notice(
-        "artifacts of run "
-            + run.id()
-            + " not stored after "
-            + ARTIFACT_ATTEMPTS
-            + " attempts ("
-            + last.getMessage()
-            + "); the schema is live; they are kept under "
-            + context.workspace().root().resolve(runDir()));
-  }
-
-  private static void pause(int attempt) {
-    if (attempt == ARTIFACT_ATTEMPTS) {
-      return;
-    }
-    try {
-      Thread.sleep(500L * attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Retries.failure(Retries.ARTIFACT_ATTEMPTS, this::uploadArtifacts)
+        .ifPresent(
+            e ->
+                notice(
+                    "artifacts of run "
+                        + run.id()
+                        + " not stored after "
+                        + Retries.ARTIFACT_ATTEMPTS
+                        + " attempts ("
+                        + e.getMessage()
+                        + "); the schema is live; they are kept under "
+                        + context.workspace().root().resolve(runDir())));
   }
 
   private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {
