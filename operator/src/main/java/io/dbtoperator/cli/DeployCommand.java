@@ -26,6 +26,13 @@ final class DeployCommand implements Callable<Integer> {
       description = "Revision to deploy (default: HEAD).")
   String to;
 
+  @Option(
+      names = "--take-over",
+      description =
+          "Deploy over schemas that another project owns (by their tag in the warehouse or in the"
+              + " state store); without it such a deploy is refused.")
+  boolean takeOver;
+
   private final Clock clock;
 
   DeployCommand() {
@@ -39,6 +46,8 @@ final class DeployCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    options.takeOver = takeOver;
+    options.revisionOption = "--to";
     try (ProjectOptions.Session session = options.open(to, clock, new ProgressPrinter(out))) {
       ProjectRunner.DeployResult result = session.runner().deploy(to);
       ProgressPrinter.table(out, result.outcomes());

@@ -9,7 +9,6 @@ import io.dbtoperator.plan.OperatorConfig;
 import io.dbtoperator.plan.SchemaGraph;
 import io.dbtoperator.state.ManifestPointer;
 import io.dbtoperator.state.SchemaState;
-import io.dbtoperator.state.StateLocation;
 import io.dbtoperator.state.StateStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,7 +75,7 @@ final class DueCommand implements Callable<Integer> {
     OperatorConfig settings =
         config == null ? OperatorConfig.EMPTY : PlanCommand.readConfig(config);
     DueResult result;
-    try (StateStore store = StateLocation.parse(state).open(clock)) {
+    try (StateStore store = ProjectOptions.openStore(state, clock)) {
       Manifest live = ManifestReader.read(manifestPath(store));
       String key = project != null ? project : live.projectName();
       Map<String, SchemaState> states = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -143,7 +142,13 @@ final class DueCommand implements Callable<Integer> {
 
   static Instant parseInstant(String text) {
     try {
-      return OffsetDateTime.parse(text).toInstant();
+      OffsetDateTime parsed = OffsetDateTime.parse(text);
+      // Cadences add days and months to the tick; near the ends of time that overflows.
+      if (parsed.getYear() < 1970 || parsed.getYear() > 9999) {
+        throw new UserInputException(
+            "--at: \"" + text + "\" is out of range: give a year from 1970 to 9999");
+      }
+      return parsed.toInstant();
     } catch (DateTimeParseException e) {
       throw new UserInputException(
           "--at: \""

@@ -47,8 +47,12 @@ public final class Main {
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler(
         (ex, arguments) -> {
-          err.println("error: " + ex.getMessage());
-          ex.getCommandLine().usage(err);
+          err.println(
+              "error: "
+                  + oneLine(redacted(ex.getMessage()))
+                  + " (see: "
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help)");
           return ERROR;
         });
     commandLine.setExecutionExceptionHandler(
@@ -60,17 +64,34 @@ public final class Main {
   }
 
   /**
-   * Input errors carry a message written for users; anything else is a bug, reported with its type
-   * so that it can be traced.
+   * Input errors carry a message written for users. Anything else is a bug or an environment
+   * failure (a full disk); its message is kept, on one line, but never a class name or a trace.
    */
-  private static String userMessage(Exception ex) {
+  static String userMessage(Exception ex) {
+    return redacted(plainMessage(ex));
+  }
+
+  private static final java.util.regex.Pattern USER_INFO =
+      java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s\"]*@");
+
+  /** A last guard: whatever a message quotes, a URI's user-info may hold a password. */
+  private static String redacted(String message) {
+    return message == null ? null : USER_INFO.matcher(message).replaceAll("$1***@");
+  }
+
+  private static String plainMessage(Exception ex) {
     if (ex instanceof PlanException
         || ex instanceof UserInputException
         || ex instanceof StateStoreException
         || ex instanceof io.dbtoperator.warehouse.WarehouseException
         || ex instanceof io.dbtoperator.run.ArtifactStoreException) {
-      return ex.getMessage();
+      return oneLine(ex.getMessage());
     }
-    return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    String message = ex.getMessage() == null ? "no details" : oneLine(ex.getMessage());
+    return "unexpected failure: " + message;
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "no details" : message.replaceAll("\\s*\\R\\s*", " ").strip();
   }
 }

@@ -131,7 +131,9 @@ final class OperatorCommand implements Callable<Integer> {
                                             + ")"),
                                 leader -> {}),
                             true)));
-    operator.register(new DbtProjectReconciler(settings, Clock.systemUTC()));
+    operator.register(
+        new DbtProjectReconciler(
+            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,6 +1,6 @@
 package io.dbtoperator.cli;
 
-import io.dbtoperator.git.JGitRepository;
+import io.dbtoperator.git.SourceRepository;
 import io.dbtoperator.plan.Manifest;
 import io.dbtoperator.plan.ManifestReader;
 import io.dbtoperator.plan.OperatorConfig;
@@ -71,7 +71,7 @@ final class PlanCommand implements Callable<Integer> {
     CompletableFuture<Manifest> toRead = read(toManifest);
     OperatorConfig override = config == null ? null : readConfig(config);
     Plan plan;
-    try (JGitRepository repository = JGitRepository.open(repo)) {
+    try (SourceRepository repository = ProjectOptions.openRepository(repo, "--repo")) {
       plan =
           new ProjectPlanner(repository, projectDir)
               .plan(from, to, joined(fromRead), joined(toRead), override);

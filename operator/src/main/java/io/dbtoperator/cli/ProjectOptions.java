@@ -8,7 +8,6 @@ import io.dbtoperator.run.LocalDbtExecutor;
 import io.dbtoperator.run.ProjectRunner;
 import io.dbtoperator.run.RunListener;
 import io.dbtoperator.run.RunSettings;
-import io.dbtoperator.run.StepHook;
 import io.dbtoperator.run.WarehouseLocation;
 import io.dbtoperator.state.StateLocation;
 import io.dbtoperator.state.StateStore;
@@ -81,6 +80,47 @@ final class ProjectOptions {
       description = "Previous versions kept per schema for rollback (default: 1).")
   int keepPrevious;
 
+  /** Set by deploy: schemas that another project owns may be deployed over. */
+  boolean takeOver;
+
+  /** The option that names the revision a command works on, for errors. */
+  String revisionOption = "revision";
+
+  private static final java.util.regex.Pattern PROJECT_NAME =
+      java.util.regex.Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
+
+  /**
+   * Checks what needs no file, repository or server, so that a typo is reported at once and not
+   * after an embedded PostgreSQL has started.
+   */
+  void validate() {
+    if (threads < 1) {
+      throw new UserInputException("--threads: must be 1 or more, got " + threads);
+    }
+    if (keepPrevious < 0) {
+      throw new UserInputException("--keep-previous: must be 0 or more, got " + keepPrevious);
+    }
+    if (project != null) {
+      projectName(project, "--project");
+    }
+    // A bare name is looked up on PATH when dbt runs; a path must lead to a program now.
+    if (dbt != null && (dbt.getNameCount() > 1 || dbt.isAbsolute()) && !Files.isExecutable(dbt)) {
+      throw new UserInputException("--dbt: " + dbt + " is not an executable file");
+    }
+  }
+
+  /** The project key names directories under --work and tags in the warehouse. */
+  private static String projectName(String name, String where) {
+    if (name.length() > 100 || !PROJECT_NAME.matcher(name).matches()) {
+      throw new UserInputException(
+          where
+              + ": \""
+              + (name.length() > 100 ? name.substring(0, 100) + "..." : name)
+              + "\" is not a project name (letters, digits and _, not starting with a digit)");
+    }
+    return name;
+  }
+
   /** Everything a command opened, closed together. */
   record Session(
       String project,
@@ -103,11 +143,37 @@ final class ProjectOptions {
 
   /** Opens the state store only, for commands that read history. */
   StateStore openStore(Clock clock) {
-    return StateLocation.parse(state).open(clock);
+    validate();
+    return openStore(state, clock);
+  }
+
+  static StateStore openStore(String location, Clock clock) {
+    StateLocation parsed;
+    try {
+      parsed = StateLocation.parse(location);
+    } catch (io.dbtoperator.state.StateStoreException e) {
+      throw new UserInputException("--state: " + e.getMessage(), e);
+    }
+    return parsed.open(clock);
   }
 
   ArtifactStore openArtifacts() {
-    return io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv()).open();
+    io.dbtoperator.run.ArtifactLocation parsed;
+    try {
+      parsed = io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv());
+    } catch (io.dbtoperator.run.ArtifactStoreException e) {
+      throw new UserInputException("--artifacts: " + e.getMessage(), e);
+    }
+    return parsed.open();
+  }
+
+  /** Opens --repo (or {@code option}'s repository), naming the option in errors. */
+  static SourceRepository openRepository(Path repo, String option) {
+    try {
+      return JGitRepository.open(repo);
+    } catch (io.dbtoperator.plan.PlanException e) {
+      throw new UserInputException(option + ": " + e.getMessage(), e);
+    }
   }
 
   String project(SourceRepository repository, String revision) {
@@ -130,11 +196,18 @@ final class ProjectOptions {
     if (name == null) {
       throw new UserInputException("dbt_project.yml has no name; pass --project");
     }
-    return name;
+    return projectName(name, "dbt_project.yml: name");
   }
 
   Session open(String revision, Clock clock, RunListener listener) {
-    SourceRepository repository = JGitRepository.open(repo);
+    validate();
+    SourceRepository repository = openRepository(repo, "--repo");
+    try {
+      repository.resolve(revision);
+    } catch (io.dbtoperator.plan.PlanException e) {
+      repository.close();
+      throw new UserInputException(revisionOption + " " + revision + ": " + e.getMessage(), e);
+    }
     String key = project(repository, revision);
     StateStore store = openStore(clock);
     ArtifactStore artifactStore = openArtifacts();
@@ -147,7 +220,7 @@ final class ProjectOptions {
             work.resolve(key),
             store,
             location.target(),
-            new LocalDbtExecutor(dbtExecutable()),
+            new LocalDbtExecutor(dbtExecutable(), work.resolve(key).resolve("dbt.pid")),
             artifactStore,
             new ArtifactStore.ProjectKey("local", key),
             clock,
@@ -157,9 +230,10 @@ final class ProjectOptions {
                 keepPrevious,
                 Duration.ofHours(24),
                 threads,
-                true),
+                true,
+                takeOver),
             listener,
-            StepHook.NONE,
+            KillSwitch.fromEnvironment(System.getenv()),
             line -> {});
     return new Session(key, repository, store, artifactStore, location, runner);
   }

@@ -37,6 +37,12 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (!schema.matches(io.dbtoperator.api.Identifiers.IDENTIFIER) || schema.length() > 255) {
+      throw new UserInputException(
+          "<schema>: \""
+              + (schema.length() > 100 ? schema.substring(0, 100) + "..." : schema)
+              + "\" is not a schema name (letters, digits, _ and $, not starting with a digit)");
+    }
     try (ProjectOptions.Session session = options.open("HEAD", clock, new ProgressPrinter(out))) {
       SchemaOutcome outcome = session.runner().rollback(schema);
       ProgressPrinter.table(out, List.of(outcome));

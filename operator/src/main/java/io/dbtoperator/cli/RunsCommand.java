@@ -1,6 +1,5 @@
 package io.dbtoperator.cli;
 
-import io.dbtoperator.git.JGitRepository;
 import io.dbtoperator.git.SourceRepository;
 import io.dbtoperator.state.RunPage;
 import io.dbtoperator.state.RunRecord;
@@ -38,10 +37,16 @@ final class RunsCommand implements Callable<Integer> {
       throw new UserInputException("--limit must be at least 1, not " + limit);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (SourceRepository repository = JGitRepository.open(options.repo);
+    try (SourceRepository repository = ProjectOptions.openRepository(options.repo, "--repo");
         StateStore store = options.openStore(Clock.systemUTC())) {
       String project = options.project(repository, "HEAD");
-      RunPage runs = store.runs(project, schema, page, limit);
+      RunPage runs;
+      try {
+        runs = store.runs(project, schema, page, limit);
+      } catch (IllegalArgumentException e) {
+        // The only argument a user can get wrong here is the page token.
+        throw new UserInputException("--page: " + e.getMessage(), e);
+      }
       out.printf(
           "%-14s %-26s %-10s %-24s %-10s %-8s %s%n",
           "SCHEMA", "RUN", "STATUS", "STARTED", "STEP", "NODES", "MESSAGE");

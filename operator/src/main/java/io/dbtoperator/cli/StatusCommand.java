@@ -1,6 +1,5 @@
 package io.dbtoperator.cli;
 
-import io.dbtoperator.git.JGitRepository;
 import io.dbtoperator.git.SourceRepository;
 import io.dbtoperator.plan.DueCalculator;
 import io.dbtoperator.plan.DueResult;
@@ -54,12 +53,23 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (SourceRepository repository = JGitRepository.open(options.repo);
+    try (SourceRepository repository = ProjectOptions.openRepository(options.repo, "--repo");
         StateStore store = options.openStore(clock);
         ArtifactStore artifacts = options.openArtifacts()) {
       String project = options.project(repository, "HEAD");
       Optional<ManifestPointer> pointer = store.manifest(project);
       List<SchemaState> schemas = store.schemas(project);
+      if (pointer.isEmpty() && schemas.isEmpty()) {
+        throw new UserInputException(
+            (options.project == null ? "dbt_project.yml: name" : "--project")
+                + ": project "
+                + project
+                + " is unknown to the state store "
+                + io.dbtoperator.run.WarehouseLocation.redacted(options.state)
+                + " (projects there: "
+                + (store.projects().isEmpty() ? "none" : String.join(", ", store.projects()))
+                + ")");
+      }
       out.println(
           "Project "
               + project

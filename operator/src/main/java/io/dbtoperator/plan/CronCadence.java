@@ -34,9 +34,9 @@ public final class CronCadence implements Cadence {
               + expression
               + "\" is neither an ISO-8601 duration nor a 5-field cron expression");
     }
+    ExecutionTime executionTime;
     try {
-      return new CronCadence(
-          expression, zone, ExecutionTime.forCron(UNIX_CRON.parse(expression).validate()));
+      executionTime = ExecutionTime.forCron(UNIX_CRON.parse(expression).validate());
     } catch (IllegalArgumentException e) {
       // cron-utils prefixes every message with this; the PlanException already says as much.
       String detail =
@@ -44,6 +44,18 @@ public final class CronCadence implements Cadence {
       throw new PlanException(
           field + ": \"" + expression + "\" is not a valid cron expression: " + detail, e);
     }
+    // A date that does not exist (31 February) parses, but would only fail when a tick asks for
+    // the next fire time. 28 years cover every combination of weekday and leap year.
+    ZonedDateTime from = ZonedDateTime.of(2000, 1, 1, 0, 0, 0, 0, zone);
+    boolean fires =
+        executionTime
+            .nextExecution(from)
+            .filter(next -> next.isBefore(from.plusYears(28)))
+            .isPresent();
+    if (!fires) {
+      throw new PlanException(field + ": \"" + expression + "\" never fires");
+    }
+    return new CronCadence(expression, zone, executionTime);
   }
 
   @Override

@@ -34,6 +34,11 @@ import java.util.regex.Pattern;
  */
 public final class ManifestReader {
   static final int OLDEST_SUPPORTED_VERSION = 4;
+  static final int NEWEST_SUPPORTED_VERSION = 12;
+  private static final Pattern SCHEMA_NAME =
+      Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
+  // Longer than any warehouse's limit; longer names are refused without being echoed whole.
+  private static final int MAX_SCHEMA_LENGTH = 255;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern VERSION_IN_URL = Pattern.compile("/v(\\d+)(?:\\.json)?/?$");
@@ -169,7 +174,12 @@ public final class ManifestReader {
                 + url
                 + "\" (expected a URL ending in /vN.json)");
       }
-      int number = Integer.parseInt(matcher.group(1));
+      int number;
+      try {
+        number = Integer.parseInt(matcher.group(1));
+      } catch (NumberFormatException tooManyDigits) {
+        number = Integer.MAX_VALUE;
+      }
       if (number < OLDEST_SUPPORTED_VERSION) {
         throw new PlanException(
             "manifest "
@@ -179,6 +189,18 @@ public final class ManifestReader {
                 + " is not supported; dbt-operator needs v"
                 + OLDEST_SUPPORTED_VERSION
                 + " (dbt 1.0) or newer, re-run dbt compile with a recent dbt");
+      }
+      if (number > NEWEST_SUPPORTED_VERSION) {
+        throw new PlanException(
+            "manifest "
+                + source
+                + ": metadata.dbt_schema_version: manifest schema v"
+                + number
+                + " is newer than dbt-operator reads (v"
+                + OLDEST_SUPPORTED_VERSION
+                + " to v"
+                + NEWEST_SUPPORTED_VERSION
+                + ")");
       }
       return "v" + number;
     }
@@ -225,20 +247,49 @@ public final class ManifestReader {
       }
       sawNodes = true;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
         if (parser.nextToken() != JsonToken.START_OBJECT) {
-          parser.skipChildren();
-          continue;
+          throw badNode(key, "is not an object");
         }
-        ManifestNode node = readNode();
+        ManifestNode node = readNode(key);
         if (node.uniqueId() != null
             && KEPT_RESOURCE_TYPES.contains(node.resourceType())
             && !"false".equals(node.buildConfig().get("enabled"))) {
+          checkSchemaName(key, node.schema());
           nodes.put(node.uniqueId(), node);
         }
       }
     }
 
-    private ManifestNode readNode() throws IOException {
+    private PlanException badNode(String key, String problem) {
+      String shown = key.length() > 200 ? key.substring(0, 200) + "..." : key;
+      return new PlanException("manifest " + source + ": nodes." + shown + " " + problem);
+    }
+
+    /** Schema names end up in SQL and in staging names; only plain identifiers get through. */
+    private void checkSchemaName(String key, String schema) {
+      if (schema == null) {
+        return;
+      }
+      if (schema.length() > MAX_SCHEMA_LENGTH) {
+        throw badNode(
+            key,
+            "schema: a name of "
+                + schema.length()
+                + " characters (at most "
+                + MAX_SCHEMA_LENGTH
+                + ")");
+      }
+      if (!SCHEMA_NAME.matcher(schema).matches()) {
+        throw badNode(
+            key,
+            "schema: \""
+                + schema
+                + "\" is not an identifier (letters, digits, _ and $, not starting with a digit)");
+      }
+    }
+
+    private ManifestNode readNode(String nodeKey) throws IOException {
       String uniqueId = null;
       String resourceType = null;
       String packageName = null;
@@ -261,7 +312,12 @@ public final class ManifestReader {
           case "package_name" -> packageName = text();
           case "name" -> name = text();
           case "database" -> database = text();
-          case "schema" -> schema = text();
+          case "schema" -> {
+            if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
+              throw badNode(nodeKey, "schema: not a string");
+            }
+            schema = text();
+          }
           case "alias" -> alias = text();
           case "original_file_path" -> originalFilePath = text();
           case "attached_node" -> attachedNode = text();

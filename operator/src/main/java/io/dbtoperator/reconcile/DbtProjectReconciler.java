@@ -57,10 +57,19 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   private final OperatorSettings settings;
   private final Clock clock;
   private final GitCache git;
+  private final StepHook hook;
 
   public DbtProjectReconciler(OperatorSettings settings, Clock clock) {
+    this(settings, clock, StepHook.NONE);
+  }
+
+  /**
+   * @param hook called after each step of a run; the crash tests' kill switch
+   */
+  public DbtProjectReconciler(OperatorSettings settings, Clock clock, StepHook hook) {
     this.settings = settings;
     this.clock = clock;
+    this.hook = hook;
     this.git = new GitCache(settings.workDir().resolve("git"));
   }
 
@@ -346,7 +355,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         clock,
         runSettings,
         new EventListener(events, project),
-        StepHook.NONE,
+        hook,
         line -> {},
         overlay);
   }

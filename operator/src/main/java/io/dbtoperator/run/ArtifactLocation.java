@@ -66,11 +66,13 @@ public sealed interface ArtifactLocation {
     }
     Matcher scheme = LocationParsing.SCHEME.matcher(text);
     if (!scheme.matches()) {
-      return new Local(LocationParsing.directory("artifact store location \"" + text + "\"", text));
+      return new Local(
+          LocationParsing.directory(
+              "artifact store location \"" + WarehouseLocation.redacted(text) + "\"", text));
     }
     String name = scheme.group(1).toLowerCase(Locale.ROOT);
     String rest = scheme.group(2);
-    String where = "artifact store location \"" + text + "\"";
+    String where = "artifact store location \"" + WarehouseLocation.redacted(text) + "\"";
     return switch (name) {
       case "local" -> {
         if (rest.isBlank()) {

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -24,6 +26,9 @@ public record DbtProfile(
     Map<String, String> secretEnv) {
 
   public static final String TARGET = "dbt_operator";
+
+  private static final java.util.Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
@@ -56,6 +61,9 @@ public record DbtProfile(
     try {
       Files.createDirectories(dir);
       Path file = dir.resolve("profiles.yml");
+      Files.deleteIfExists(file);
+      // Created owner-only before anything is written, so no other user can open it in between.
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       Files.writeString(file, toYaml());
       return file;
     } catch (IOException e) {

@@ -16,10 +16,12 @@ import java.util.Optional;
  */
 public final class DbtProgress {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int TAIL_LINES = 3;
 
   private final Map<String, NodeState> nodes = new LinkedHashMap<>();
   private String currentNode;
   private final List<String> errors = new ArrayList<>();
+  private final java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
 
   /** The newest status of one node. */
   public record NodeState(String uniqueId, String resourceType, String status) {
@@ -48,16 +50,24 @@ public final class DbtProgress {
    * @return true if the line changed the progress
    */
   public synchronized boolean accept(String line) {
-    if (line.isEmpty() || line.charAt(0) != '{') {
+    if (line.isBlank()) {
+      return false;
+    }
+    if (line.charAt(0) != '{') {
+      remember(line);
       return false;
     }
     JsonNode event;
     try {
       event = JSON.readTree(line);
     } catch (com.fasterxml.jackson.core.JsonProcessingException notAnEvent) {
+      remember(line);
       return false;
     }
     JsonNode info = event.path("info");
+    if (info.hasNonNull("msg")) {
+      remember(info.get("msg").asText());
+    }
     if ("error".equals(info.path("level").asText()) && info.hasNonNull("msg")) {
       errors.add(info.get("msg").asText());
     }
@@ -158,6 +168,33 @@ public final class DbtProgress {
 
   public synchronized Optional<String> currentNode() {
     return Optional.ofNullable(currentNode);
+  }
+
+  private void remember(String message) {
+    String flat = message.replaceAll("\\s+", " ").strip();
+    if (flat.isEmpty()) {
+      return;
+    }
+    tail.addLast(flat.length() > 300 ? flat.substring(0, 300) + "..." : flat);
+    while (tail.size() > TAIL_LINES) {
+      tail.removeFirst();
+    }
+  }
+
+  /**
+   * What dbt said last, on one line: when it stops before logging an error event (a missing
+   * project, a bad profile), this is the only account of why.
+   */
+  public synchronized String lastOutput() {
+    return String.join(" | ", tail);
+  }
+
+  /** dbt's error events, else its last lines of output: why a dbt command failed, on one line. */
+  public synchronized String describeFailure() {
+    if (!errors.isEmpty()) {
+      return String.join("; ", errors).replaceAll("\\s+", " ").strip();
+    }
+    return tail.isEmpty() ? "dbt printed nothing" : lastOutput();
   }
 
   /** Messages of error-level events, e.g. a compilation error that stops dbt before any node. */

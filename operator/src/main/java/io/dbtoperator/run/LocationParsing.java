@@ -41,6 +41,14 @@ final class LocationParsing {
     String afterSlashes = rest.substring(2);
     int query = afterSlashes.indexOf('?');
     String path = query < 0 ? afterSlashes : afterSlashes.substring(0, query);
+    int slashInPath = path.indexOf('/');
+    if ((slashInPath < 0 ? path : path.substring(0, slashInPath)).contains("@")) {
+      // Whatever precedes '@' is a credential; it is neither used nor shown.
+      throw new ArtifactStoreException(
+          where
+              + ": credentials do not belong in the location; set AWS_ACCESS_KEY_ID and"
+              + " AWS_SECRET_ACCESS_KEY");
+    }
     Map<String, String> options =
         query < 0 ? Map.of() : queryOptions(where, afterSlashes.substring(query + 1));
     int slash = path.indexOf('/');

@@ -125,7 +125,8 @@ public final class ProjectRunner {
     this.project = project;
     this.repository = repository;
     this.projectDir = projectDir;
-    this.workRoot = workRoot;
+    // dbt runs in the checkout, so every path handed to it must be absolute.
+    this.workRoot = workRoot.toAbsolutePath();
     this.store = store;
     this.target = target;
     this.dbt = dbt;

@@ -146,6 +146,7 @@ public final class RunEngine {
     Map<String, StepProgress> unfinished = new HashMap<>();
     int running = 0;
     try (Warehouse warehouse = target.open(project, clock, text -> listener.notice("", text))) {
+      PlanChecks.check(project, store, warehouse, graph, config, steps, settings.takeOver());
       RunContext context =
           new RunContext(
               project,

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param stagingTtl how long the staging schema of a failed run is kept for inspection
  * @param threads dbt --threads
  * @param generateDocs whether a deploy ends with dbt docs generate
+ * @param takeOver whether schemas that another project owns may be deployed over
  */
 public record RunSettings(
     String holder,
@@ -18,7 +19,18 @@ public record RunSettings(
     int keepPrevious,
     Duration stagingTtl,
     int threads,
-    boolean generateDocs) {
+    boolean generateDocs,
+    boolean takeOver) {
+
+  public RunSettings(
+      String holder,
+      Duration leaseTtl,
+      int keepPrevious,
+      Duration stagingTtl,
+      int threads,
+      boolean generateDocs) {
+    this(holder, leaseTtl, keepPrevious, stagingTtl, threads, generateDocs, false);
+  }
 
   public RunSettings {
     if (keepPrevious < 0) {

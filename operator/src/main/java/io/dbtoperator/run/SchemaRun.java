@@ -145,8 +145,12 @@ final class SchemaRun {
         if (e instanceof StateStoreException) {
           throw e;
         }
-        return Optional.of(
-            fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts()));
+        if (next.ordinal() <= RunStep.SWAP.ordinal()) {
+          return Optional.of(
+              fail(next.name().toLowerCase() + ": " + e.getMessage(), progress.counts()));
+        }
+        // Live has moved: the run went live whatever fails now, and must be recorded so.
+        notice(next.name().toLowerCase() + " after the swap failed: " + e.getMessage());
       }
       context.hook().afterStep(schema.name(), next);
       updateRun(run.status(), null, next, next == RunStep.BUILD ? "built" : null);
@@ -296,8 +300,8 @@ final class SchemaRun {
         new StringBuilder("dbt " + command + " failed (exit " + finished.exitCode() + ")");
     if (!failed.isEmpty()) {
       message.append(": ").append(String.join(", ", failed));
-    } else if (!progress.errors().isEmpty()) {
-      message.append(": ").append(String.join("; ", progress.errors()));
+    } else {
+      message.append(": ").append(progress.describeFailure());
     }
     message.append("; live ").append(schema.name()).append(" is unchanged");
     return new StepResult(message.toString(), null);
@@ -437,7 +441,26 @@ final class SchemaRun {
                 full ? startedAt : current.lastFullRefresh(),
                 snapshotsTaken ? startedAt : current.lastSnapshot(),
                 0));
-    uploadArtifacts();
+    uploadArtifactsRetrying();
+  }
+
+  /**
+   * Artifacts are the run's record, not its result: by now the schema is live, so a store that
+   * keeps failing costs the files, with a warning, and never the outcome.
+   */
+  private void uploadArtifactsRetrying() {
+    Retries.failure(Retries.ARTIFACT_ATTEMPTS, this::uploadArtifacts)
+        .ifPresent(
+            e ->
+                notice(
+                    "artifacts of run "
+                        + run.id()
+                        + " not stored after "
+                        + Retries.ARTIFACT_ATTEMPTS
+                        + " attempts ("
+                        + e.getMessage()
+                        + "); the schema is live; they are kept under "
+                        + context.workspace().root().resolve(runDir())));
   }
 
   private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {

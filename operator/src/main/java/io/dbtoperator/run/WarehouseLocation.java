@@ -60,7 +60,7 @@ public final class WarehouseLocation implements AutoCloseable {
     }
     throw new PlanException(
         "--warehouse \""
-            + location
+            + redacted(location)
             + "\": expected embedded:DIR or"
             + " postgres://USER@HOST:PORT/DATABASE[?schema=S&sslmode=M]");
   }
@@ -77,6 +77,7 @@ public final class WarehouseLocation implements AutoCloseable {
     }
     try {
       Files.createDirectories(dataDir);
+      EmbeddedPostgresOrphans.stop(dataDir.toAbsolutePath());
       EmbeddedPostgres postgres =
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDir.toAbsolutePath())
@@ -118,7 +119,14 @@ public final class WarehouseLocation implements AutoCloseable {
     try {
       uri = new URI(location);
     } catch (URISyntaxException e) {
-      throw new PlanException("--warehouse: not a valid URI: " + e.getMessage());
+      // The exception's message quotes the whole input, user-info included.
+      throw new PlanException(
+          "--warehouse \""
+              + redacted(location)
+              + "\": not a valid URI: "
+              + e.getReason()
+              + " at index "
+              + e.getIndex());
     }
     String user = uri.getUserInfo();
     if (user == null || user.isEmpty() || user.contains(":")) {
@@ -128,7 +136,8 @@ public final class WarehouseLocation implements AutoCloseable {
     }
     String database = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     if (uri.getHost() == null || database.isEmpty()) {
-      throw new PlanException("--warehouse \"" + location + "\": host and database are required");
+      throw new PlanException(
+          "--warehouse \"" + redacted(location) + "\": host and database are required");
     }
     Map<String, String> query = query(uri.getQuery(), Set.of("schema", "sslmode"));
     String password = null;
@@ -147,6 +156,17 @@ public final class WarehouseLocation implements AutoCloseable {
             password,
             query.get("sslmode"));
     return new PostgresTarget(settings, query.getOrDefault("schema", "public"));
+  }
+
+  private static final java.util.regex.Pattern USER_INFO =
+      java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
+
+  /**
+   * The location as it may be shown: a URI's user-info can hold a password (a typo elsewhere in the
+   * location must not print it), so it is replaced whole.
+   */
+  public static String redacted(String location) {
+    return USER_INFO.matcher(location).replaceFirst("$1***@");
   }
 
   private static Map<String, String> query(String text, Set<String> known) {

@@ -212,7 +212,8 @@ public record Workspace(
               + " (exit "
               + exit
               + ")"
-              + (progress.errors().isEmpty() ? "" : ": " + String.join("; ", progress.errors())));
+              + ": "
+              + progress.describeFailure());
     }
   }
 

@@ -281,6 +281,7 @@ public final class CassandraStateStore implements StateStore {
         "schema",
         "SELECT " + SCHEMA_COLUMNS + " FROM KS.schema_state WHERE project = ? AND schema_name = ?");
     prepare("schemas", "SELECT " + SCHEMA_COLUMNS + " FROM KS.schema_state WHERE project = ?");
+    prepare("projects", "SELECT DISTINCT project FROM KS.schema_state");
     prepare(
         "insertSchema",
         "INSERT INTO KS.schema_state (project, schema_name, live_commit, last_refresh,"
@@ -391,6 +392,16 @@ public final class CassandraStateStore implements StateStore {
     for (Row row : read("list schemas of " + project, bind("schemas", project))) {
       result.add(schemaState(row));
     }
+    return List.copyOf(result);
+  }
+
+  @Override
+  public List<String> projects() {
+    List<String> result = new ArrayList<>();
+    for (Row row : read("list projects", bind("projects"))) {
+      result.add(row.getString("project"));
+    }
+    result.sort(null);
     return List.copyOf(result);
   }
 

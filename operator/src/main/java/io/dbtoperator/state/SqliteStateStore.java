@@ -262,6 +262,23 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
+  public List<String> projects() {
+    return withConnection(
+        "list projects",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT DISTINCT project FROM schema_state ORDER BY project");
+              ResultSet rs = ps.executeQuery()) {
+            List<String> result = new ArrayList<>();
+            while (rs.next()) {
+              result.add(rs.getString(1));
+            }
+            return List.copyOf(result);
+          }
+        });
+  }
+
+  @Override
   public boolean compareAndSet(long expectedVersion, SchemaState next) {
     requireVersion(expectedVersion);
     String sql =

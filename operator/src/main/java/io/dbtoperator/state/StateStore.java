@@ -24,6 +24,12 @@ public interface StateStore extends AutoCloseable {
   List<SchemaState> schemas(String project);
 
   /**
+   * The projects that have schemas in this store, sorted: one store can serve many projects, and
+   * none may take over another's schemas.
+   */
+  List<String> projects();
+
+  /**
    * Writes {@code next} if the stored version of its schema is {@code expectedVersion}; 0 means the
    * schema must not exist yet. On success the stored version is {@code expectedVersion + 1}; the
    * version of {@code next} is ignored.

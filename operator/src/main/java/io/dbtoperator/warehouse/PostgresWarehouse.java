@@ -592,4 +592,15 @@ public final class PostgresWarehouse implements Warehouse {
       throw new WarehouseException("closing the connection: " + e.getMessage(), e);
     }
   }
+
+  /** Postgres truncates longer identifiers (NAMEDATALEN - 1) without an error. */
+  @Override
+  public int maxNameBytes() {
+    return 63;
+  }
+
+  @Override
+  public Set<String> privileges() {
+    return TABLE_PRIVILEGES;
+  }
 }

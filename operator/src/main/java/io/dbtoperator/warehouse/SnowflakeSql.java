@@ -29,6 +29,18 @@ public final class SnowflakeSql {
   /** Privileges that Snowflake accepts on views; the others exist on tables only. */
   static final Set<String> VIEW_PRIVILEGES = Set.of("SELECT", "REFERENCES");
 
+  /** Privileges Snowflake grants on tables (OWNERSHIP is the operator's own). */
+  static final Set<String> TABLE_PRIVILEGES =
+      Set.of(
+          "SELECT",
+          "INSERT",
+          "UPDATE",
+          "DELETE",
+          "TRUNCATE",
+          "REFERENCES",
+          "REBUILD",
+          "EVOLVE SCHEMA");
+
   private static final Pattern IDENTIFIER = Pattern.compile(Identifiers.IDENTIFIER);
   private static final Pattern PRIVILEGE = Pattern.compile("^[A-Z]+( [A-Z]+)*$");
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -376,4 +376,14 @@ public final class SnowflakeWarehouse implements Warehouse {
       throw new WarehouseException("interrupted while waiting to retry", e);
     }
   }
+
+  @Override
+  public int maxNameBytes() {
+    return 255;
+  }
+
+  @Override
+  public java.util.Set<String> privileges() {
+    return SnowflakeSql.TABLE_PRIVILEGES;
+  }
 }

@@ -82,6 +82,12 @@ public interface Warehouse extends AutoCloseable {
   /** The operator's tag on a schema, empty if it has none or does not exist. */
   Optional<SchemaTag> tag(String schema);
 
+  /** The longest schema name the warehouse keeps whole, in bytes of UTF-8. */
+  int maxNameBytes();
+
+  /** Privileges on tables and views this warehouse knows, upper case. */
+  java.util.Set<String> privileges();
+
   @Override
   void close();
 }

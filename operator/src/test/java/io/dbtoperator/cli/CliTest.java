@@ -191,12 +191,12 @@ class CliTest {
   }
 
   @Test
-  void missingOptionPrintsUsageAndExitsOne() {
+  void missingOptionIsOneLinePointingToHelpAndExitsOne() {
     Result result = run("plan", "--repo", project.root().toString());
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).startsWith("error: Missing required option: '--to=<to>'");
-    assertThat(result.err()).contains("Usage: dbt-operator plan");
+    assertThat(result.err())
+        .isEqualTo("error: Missing required option: '--to=<to>' (see: dbt-operator plan --help)\n");
   }
 
   @Test
@@ -283,5 +283,80 @@ class CliTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** Options that need no server are checked before anything starts, and named. */
+  @Test
+  void badRunOptionsAreNamedBeforeAnythingStarts() {
+    String[][] cases = {
+      {"--threads", "0", "--threads: must be 1 or more, got 0"},
+      {"--keep-previous", "-1", "--keep-previous: must be 0 or more, got -1"},
+      {"--project", "../../x", "--project: \"../../x\" is not a project name"},
+    };
+    for (String[] bad : cases) {
+      Result result =
+          run(
+              "deploy",
+              "--repo",
+              project.root().toString(),
+              "--state",
+              "sqlite:" + temp.resolve("state.db"),
+              "--work",
+              temp.resolve("work").toString(),
+              "--warehouse",
+              "embedded:" + temp.resolve("pg"),
+              bad[0],
+              bad[1]);
+
+      assertThat(result.exitCode()).as(bad[0]).isEqualTo(1);
+      assertThat(result.err()).as(bad[0]).startsWith("error: " + bad[2]).hasLineCount(1);
+      assertThat(temp.resolve("pg")).as("no PostgreSQL was started").doesNotExist();
+      assertThat(temp.resolve("work")).as("nothing written under --work").doesNotExist();
+    }
+  }
+
+  @Test
+  void statusOfAnUnknownProjectSaysSoAndExitsOne() {
+    Result result =
+        run(
+            "status",
+            "--repo",
+            project.root().toString(),
+            "--project",
+            "unknown",
+            "--state",
+            "sqlite:" + temp.resolve("state.db"),
+            "--artifacts",
+            "local:" + temp.resolve("artifacts"));
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .startsWith("error: --project: project unknown is unknown to the state store")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void anInstantAtTheEndOfTimeNamesAt() {
+    Result result =
+        run(
+            "due",
+            "--state",
+            "sqlite:" + temp.resolve("state.db"),
+            "--manifest",
+            m1.toString(),
+            "--at",
+            "+999999999-12-31T23:59:59Z");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "error: --at: \"+999999999-12-31T23:59:59Z\" is out of range: give a year from 1970"
+                + " to 9999\n");
+  }
+
+  @Test
+  void unexpectedFailuresNameNoClass() {
+    assertThat(Main.userMessage(new IllegalStateException("disk\nfull")))
+        .isEqualTo("unexpected failure: disk full");
   }
 }

@@ -118,4 +118,14 @@ class CadenceTest {
         .isInstanceOf(PlanException.class)
         .hasMessage("refresh.timeZone: unknown time zone \"+25:00\"");
   }
+
+  @Test
+  void cronThatNeverFiresIsRejectedWhenParsed() {
+    assertThatThrownBy(() -> Cadence.parse("0 0 31 2 *", UTC, "schemas[0].refresh.every"))
+        .isInstanceOf(PlanException.class)
+        .hasMessage("schemas[0].refresh.every: \"0 0 31 2 *\" never fires");
+    assertThat(Cadence.parse("0 0 29 2 *", UTC, "spec.refresh.every").expression())
+        .as("29 February fires in leap years")
+        .isEqualTo("0 0 29 2 *");
+  }
 }

@@ -229,12 +229,12 @@ class ManifestReaderTest {
          "child_map": {"model.p.a": []},
          "macros": {},
          "metadata": {"adapter_type": "postgres",
-           "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v20.json"}}
+           "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}}
         """;
 
     Manifest manifest = ManifestReader.read(stream(json), "inline.json");
 
-    assertThat(manifest.schemaVersion()).isEqualTo("v20");
+    assertThat(manifest.schemaVersion()).isEqualTo("v12");
     assertThat(manifest.projectName()).isEqualTo("p");
     assertThat(manifest.adapterType()).isEqualTo("postgres");
     assertThat(manifest.nodes().keySet()).containsExactly("model.p.a");
@@ -370,6 +370,49 @@ class ManifestReaderTest {
         .hasMessage(
             "manifest odd.json: unrecognised metadata.dbt_schema_version \"latest\""
                 + " (expected a URL ending in /vN.json)");
+  }
+
+  static String manifestWithNode(String version, String node) {
+    return "{\"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/"
+        + version
+        + ".json\"}, \"nodes\": {\"model.p.a\": "
+        + node
+        + "}}";
+  }
+
+  static String model(String schemaJson) {
+    return "{\"unique_id\": \"model.p.a\", \"resource_type\": \"model\", \"name\": \"a\","
+        + " \"schema\": "
+        + schemaJson
+        + "}";
+  }
+
+  @Test
+  void malformedNodesAreErrorsNamingTheFileAndTheNode() {
+    String huge = "x".repeat(8 * 1024 * 1024);
+    String[][] cases = {
+      {manifestWithNode("v12", "42"), "nodes.model.p.a is not an object"},
+      {manifestWithNode("v12", model("7")), "nodes.model.p.a schema: not a string"},
+      {
+        manifestWithNode("v12", model("\"" + huge + "\"")),
+        "nodes.model.p.a schema: a name of 8388608 characters (at most 255)"
+      },
+      {
+        manifestWithNode("v12", model("\"drop table x; --\"")),
+        "nodes.model.p.a schema: \"drop table x; --\" is not an identifier"
+      },
+      {
+        manifestWithNode("v99", model("\"core\"")),
+        "metadata.dbt_schema_version: manifest schema v99 is newer than dbt-operator reads (v4 to"
+            + " v12)"
+      },
+    };
+    for (String[] bad : cases) {
+      assertThatThrownBy(() -> ManifestReader.read(stream(bad[0]), "m.json"))
+          .isInstanceOf(PlanException.class)
+          .hasMessageStartingWith("manifest m.json: " + bad[1])
+          .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(400));
+    }
   }
 
   private static InputStream stream(String json) {

@@ -116,6 +116,22 @@ class OperatorConfigFileTest {
   }
 
   @Test
+  void aCronThatNeverFiresIsAnErrorOfTheFileAndField() {
+    String yaml =
+        """
+        schemas:
+          - schema: orders
+            refresh:
+              fullRefreshEvery: "0 0 31 2 *"
+        """;
+
+    assertThatThrownBy(() -> OperatorConfigFile.parse(yaml, FILE))
+        .isInstanceOf(PlanException.class)
+        .hasMessage(
+            "dbt-operator.yml: schemas[0].refresh.fullRefreshEvery: \"0 0 31 2 *\" never fires");
+  }
+
+  @Test
   void namesTheFieldOfOtherSemanticErrors() {
     assertThatThrownBy(
             () -> OperatorConfigFile.parse("refresh:\n  every: 0 6 * *\n", "analytics/" + FILE))

@@ -13,6 +13,7 @@ import io.dbtoperator.warehouse.PostgresSettings;
 import io.dbtoperator.warehouse.PostgresWarehouse;
 import io.dbtoperator.warehouse.SchemaTag;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -34,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * run finishes, the new version is live exactly once, the old one is kept as the previous version,
  * and the store agrees with the warehouse.
  */
-class CrashRecoveryIT {
+public class CrashRecoveryIT {
   static final Instant T0 = Instant.parse("2026-11-23T08:00:00Z");
   static final String PROJECT = "mini";
 
@@ -51,7 +53,8 @@ class CrashRecoveryIT {
     }
   }
 
-  static Map<String, String> project(String version) {
+  /** A one-schema project: a table, an incremental and a view in core, with tests. */
+  public static Map<String, String> project(String version) {
     return Map.of(
         "dbt_project.yml",
         "name: mini\nversion: '1.0.0'\nconfig-version: 2\nprofile: mini\n"
@@ -168,6 +171,60 @@ class CrashRecoveryIT {
             .as("swapped exactly once: the previous version is v1")
             .containsExactly("v1");
       }
+    }
+  }
+
+  /**
+   * The artifact store fails from the moment live has moved: the run is still live, SUCCESSFUL and
+   * cleaned up, with the failure as a warning, and the store agrees with the warehouse.
+   */
+  @Test
+  void artifactStoreFailingAfterTheSwapLeavesTheRunLiveAndRecorded(@TempDir Path dir)
+      throws IOException {
+    PostgresSettings pg = PostgresHarness.newDatabase("artifact_failure");
+    PostgresHarness.superuser("drop database " + pg.database());
+    PostgresHarness.superuser(
+        "create database " + pg.database() + " template " + base.database() + " owner dbt");
+    copyTree(shared.resolve("base"), dir);
+    Path runs = dir.resolve("artifacts/local/" + PROJECT + "/runs");
+    StepHook breakTheStore =
+        (schema, step) -> {
+          if (step == RunStep.SWAP) {
+            try {
+              // A file where the store's directory should be: writes fail, even for root.
+              Workspace.deleteRecursively(runs);
+              Files.writeString(runs, "not a directory");
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+        };
+
+    try (StateStore store = SqliteStateStore.open(dir.resolve("state.db"), clock(T0))) {
+      var deploy = runner(pg, store, dir, T0.plusSeconds(60), breakTheStore).deploy(v2);
+
+      SchemaOutcome core =
+          deploy.outcomes().stream().filter(o -> o.schema().equals("core")).findFirst().get();
+      assertThat(core.result()).isEqualTo(SchemaOutcome.Result.LIVE);
+      assertThat(core.message()).contains("not stored after 3 attempts").contains("is live");
+      RunRecord run = store.run(PROJECT, "core", core.runId()).orElseThrow();
+      assertThat(run.status()).isEqualTo(RunStatus.SUCCESSFUL);
+      assertThat(run.lastCompletedStep()).isEqualTo("CLEANUP");
+      assertThat(store.schema(PROJECT, "core").orElseThrow().liveCommit()).isEqualTo(v2);
+      assertThat(store.manifest(PROJECT).orElseThrow().commit()).isEqualTo(v2);
+      try (PostgresWarehouse warehouse =
+          new PostgresWarehouse(pg, PROJECT, clock(T0), text -> {})) {
+        assertThat(warehouse.tag("core").orElseThrow().runId()).isEqualTo(run.id());
+        assertThat(warehouse.ownedSchemas("core"))
+            .as("--keep-previous 1: one previous version")
+            .hasSize(1);
+      }
+
+      var again = runner(pg, store, dir, T0.plusSeconds(120), StepHook.NONE).deploy(v2);
+      assertThat(again.outcomes()).allMatch(o -> o.result() == SchemaOutcome.Result.UNCHANGED);
+      assertThat(store.runs(PROJECT, "core", null, 10).runs())
+          .extracting(RunRecord::status)
+          .containsOnly(RunStatus.SUCCESSFUL);
     }
   }
 

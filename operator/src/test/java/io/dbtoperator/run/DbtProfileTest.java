@@ -38,4 +38,20 @@ class DbtProfileTest {
                 .toString())
         .isEqualTo("dbt build (env: [DBT_OPERATOR_PG_PASSWORD])");
   }
+
+  @Test
+  void writesProfilesReadableByTheOwnerOnly(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+    PostgresTarget target =
+        new PostgresTarget(
+            new PostgresSettings("db", 5432, "analytics", "dbt", "s3cret", null), "p");
+    java.nio.file.Path file = target.profile("shop", 1, null).write(dir);
+    java.nio.file.Path again = target.profile("shop", 2, null).write(dir);
+
+    assertThat(again).isEqualTo(file);
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+  }
 }

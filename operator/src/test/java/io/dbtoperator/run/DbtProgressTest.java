@@ -3,6 +3,7 @@ package io.dbtoperator.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbtoperator.state.RunCounts;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DbtProgressTest {
@@ -47,5 +48,28 @@ class DbtProgressTest {
 
     assertThat(progress.errors()).containsExactly("Compilation Error in model orders");
     assertThat(progress.counts()).isEqualTo(RunCounts.NONE);
+  }
+
+  @Test
+  void describesAFailureByItsErrorsElseByTheLastLines() {
+    DbtProgress plain = new DbtProgress();
+    for (String line :
+        List.of(
+            "Usage: dbt parse [OPTIONS]",
+            "Try 'dbt parse --help' for help.",
+            "",
+            "Error: Invalid value for '--project-dir': Path 'x' does not exist.")) {
+      plain.accept(line);
+    }
+    assertThat(plain.describeFailure())
+        .isEqualTo(
+            "Usage: dbt parse [OPTIONS] | Try 'dbt parse --help' for help. | Error: Invalid value"
+                + " for '--project-dir': Path 'x' does not exist.");
+
+    DbtProgress json = new DbtProgress();
+    json.accept("{\"info\": {\"level\": \"info\", \"msg\": \"Running with dbt=1.9\"}}");
+    json.accept("{\"info\": {\"level\": \"error\", \"msg\": \"Compilation Error\\n  in a\"}}");
+    assertThat(json.describeFailure()).isEqualTo("Compilation Error in a");
+    assertThat(new DbtProgress().describeFailure()).isEqualTo("dbt printed nothing");
   }
 }

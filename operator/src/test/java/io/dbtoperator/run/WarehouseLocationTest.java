@@ -48,4 +48,22 @@ class WarehouseLocationTest {
                     "postgres://dbt@db/analytics?role=x", Map.<String, String>of()::get))
         .hasMessage("--warehouse: unknown parameter \"role\"; known: schema, sslmode");
   }
+
+  @Test
+  void neverEchoesTheUserInfoOfAMalformedOrUnknownLocation() {
+    for (String location :
+        new String[] {
+          "postgres://user:Hunter2pw@host:5432 /db",
+          "postgres://user:Hunter2pw@/db",
+          "mysql://user:Hunter2pw@host/db",
+          "postgresql://user:Hunter2pw@host:notaport/db"
+        }) {
+      assertThatThrownBy(() -> WarehouseLocation.open(location, Map.<String, String>of()::get))
+          .as(location)
+          .isInstanceOf(PlanException.class)
+          .hasMessageStartingWith("--warehouse")
+          .hasMessageNotContaining("Hunter2pw")
+          .hasMessageNotContaining("user:");
+    }
+  }
 }

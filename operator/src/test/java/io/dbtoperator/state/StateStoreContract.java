@@ -71,6 +71,15 @@ public abstract class StateStoreContract {
   }
 
   @Test
+  void listsEveryProjectWithSchemas() {
+    String other = PROJECT + "_other";
+    store.compareAndSet(0, new SchemaState(other, "marts", "c1", T0, null, null, 0));
+    store.compareAndSet(0, new SchemaState(PROJECT, "marts", "c2", T0, null, null, 0));
+
+    assertThat(store.projects()).contains(PROJECT, other).isSorted();
+  }
+
+  @Test
   void insertWithVersionZeroStoresVersionOne() {
     SchemaState next =
         new SchemaState(PROJECT, "marts", "abc123", T0, T0.minusSeconds(60), null, 0);
