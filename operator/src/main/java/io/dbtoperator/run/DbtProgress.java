@@ -75,6 +75,10 @@ public final class DbtProgress {
     JsonNode node = data.path("node_info");
     String id = node.path("unique_id").asText(null);
     String status = node.path("node_status").asText(null);
+    if ("None".equals(status) || "".equals(status)) {
+      // Result events after a failure carry Python's None as text: no status, not a new one.
+      status = null;
+    }
     // A test's verdict is in the result events; node_info may still say it is executing.
     String name = info.path("name").asText("");
     if (name.equals("LogTestResult") && data.hasNonNull("status")) {

@@ -38,6 +38,20 @@ class DbtProgressTest {
   }
 
   @Test
+  void aFailedTestStaysFailedThroughTheResultEventsThatFollowIt() {
+    // dbt 1.10's RunResultFailure and RunResultError carry node_status "None" (Python's None as
+    // text); seen in the log of a real failed build pod.
+    DbtProgress progress = new DbtProgress();
+    progress.accept(event("LogStartLine", "test.shop.orders_are_never_empty", "test", "started"));
+    progress.accept(event("LogTestResult", "test.shop.orders_are_never_empty", "test", "fail"));
+    progress.accept(event("RunResultFailure", "test.shop.orders_are_never_empty", "test", "None"));
+    progress.accept(event("RunResultError", "test.shop.orders_are_never_empty", "test", "None"));
+
+    assertThat(progress.failedNodes()).containsExactly("test.shop.orders_are_never_empty");
+    assertThat(progress.counts().testsFailed()).isEqualTo(1);
+  }
+
+  @Test
   void keepsErrorMessagesAndIgnoresLinesThatAreNotEvents() {
     DbtProgress progress = new DbtProgress();
     assertThat(progress.accept("Traceback (most recent call last):")).isFalse();
