@@ -19,8 +19,6 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -362,14 +360,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
 
   private void applyClock(KubernetesClient client, DbtProject project) {
     for (HasMetadata resource : ClockResources.all(project, settings.operatorImage())) {
-      client
-          .resource(resource)
-          .patch(
-              new PatchContext.Builder()
-                  .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                  .withFieldManager(Labels.OPERATOR)
-                  .withForce(true)
-                  .build());
+      client.resource(resource).patch(ServerSideApply.context());
     }
   }
 }

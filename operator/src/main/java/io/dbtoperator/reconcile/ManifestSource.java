@@ -114,27 +114,13 @@ final class ManifestSource {
 
   /** dbt's own error, or the last lines of the failing container's log. */
   private String failure(Pod pod) {
-    List<ContainerStatus> statuses = new ArrayList<>();
-    if (pod.getStatus().getInitContainerStatuses() != null) {
-      statuses.addAll(pod.getStatus().getInitContainerStatuses());
-    }
-    if (pod.getStatus().getContainerStatuses() != null) {
-      statuses.addAll(pod.getStatus().getContainerStatuses());
-    }
-    for (ContainerStatus status : statuses) {
+    for (ContainerStatus status : PodLogs.statuses(pod)) {
       var terminated = status.getState() == null ? null : status.getState().getTerminated();
       if (terminated == null || terminated.getExitCode() == 0) {
         continue;
       }
-      String log =
-          client
-              .pods()
-              .inNamespace(pod.getMetadata().getNamespace())
-              .withName(pod.getMetadata().getName())
-              .inContainer(status.getName())
-              .getLog();
       DbtProgress progress = new DbtProgress();
-      List<String> lines = log == null ? List.of() : log.lines().toList();
+      List<String> lines = PodLogs.lines(client, pod, status.getName());
       lines.forEach(progress::accept);
       if (!progress.errors().isEmpty()) {
         return String.join("; ", progress.errors());

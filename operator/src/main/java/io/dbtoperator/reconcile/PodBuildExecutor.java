@@ -11,8 +11,6 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,15 +94,7 @@ final class PodBuildExecutor implements BuildExecutor {
             settings.operatorImage(),
             settings.activeDeadline().toSeconds(),
             null);
-    client
-        .configMaps()
-        .resource(RunPods.configMap(project, spec))
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(Labels.OPERATOR)
-                .withForce(true)
-                .build());
+    client.configMaps().resource(RunPods.configMap(project, spec)).patch(ServerSideApply.context());
     client.pods().resource(RunPods.pod(project, spec)).create();
   }
 
@@ -132,17 +122,8 @@ final class PodBuildExecutor implements BuildExecutor {
           || status.getState().getRunning() == null) {
         continue;
       }
-      String log =
-          client
-              .pods()
-              .inNamespace(pod.getMetadata().getNamespace())
-              .withName(pod.getMetadata().getName())
-              .inContainer(status.getName())
-              .getLog();
       DbtProgress progress = new DbtProgress();
-      if (log != null) {
-        log.lines().forEach(progress::accept);
-      }
+      PodLogs.lines(client, pod, status.getName()).forEach(progress::accept);
       var counts = progress.counts();
       int done = counts.modelsSucceeded() + counts.modelsFailed() + counts.modelsSkipped();
       return ": "
@@ -157,13 +138,7 @@ final class PodBuildExecutor implements BuildExecutor {
 
   /** Reads the logs of the containers that ran, in order, up to the first that failed. */
   private BuildStatus collect(Pod pod, Consumer<String> output) {
-    List<ContainerStatus> statuses = new ArrayList<>();
-    if (pod.getStatus().getInitContainerStatuses() != null) {
-      statuses.addAll(pod.getStatus().getInitContainerStatuses());
-    }
-    if (pod.getStatus().getContainerStatuses() != null) {
-      statuses.addAll(pod.getStatus().getContainerStatuses());
-    }
+    List<ContainerStatus> statuses = PodLogs.statuses(pod);
     List<String> order = new ArrayList<>(List.of("checkout"));
     order.addAll(RunPods.dbtContainers(pod));
     String last = "build";
@@ -176,16 +151,7 @@ final class PodBuildExecutor implements BuildExecutor {
         continue;
       }
       last = container.equals("checkout") ? "checkout" : command(container);
-      String log =
-          client
-              .pods()
-              .inNamespace(pod.getMetadata().getNamespace())
-              .withName(pod.getMetadata().getName())
-              .inContainer(container)
-              .getLog();
-      if (log != null) {
-        log.lines().forEach(output);
-      }
+      PodLogs.lines(client, pod, container).forEach(output);
       int exit = status.get().getState().getTerminated().getExitCode();
       if (exit != 0) {
         return new BuildStatus.Finished(exit, last);

@@ -62,18 +62,7 @@ public record Workspace(
           ManifestReader.read(root.resolve(MANIFEST)),
           root.resolve(MANIFEST));
     }
-    deleteRecursively(prepared);
-    deleteRecursively(project);
-    repository.export(commit, projectSubdir, project);
-    Path dbtProject = project.resolve("dbt_project.yml");
-    if (!Files.isRegularFile(dbtProject)) {
-      throw new PlanException(
-          "dbt_project.yml not found at "
-              + commit.substring(0, 8)
-              + " in \""
-              + (projectSubdir == null ? "." : projectSubdir)
-              + "\": check the project directory");
-    }
+    Path dbtProject = export(repository, projectSubdir, commit, root);
     byte[] projectYml = read(dbtProject);
     ProjectLayout layout = ProjectLayout.parse(projectYml, "dbt_project.yml");
     String profileName = DbtProjectFile.profileName(projectYml);
@@ -101,19 +90,7 @@ public record Workspace(
       String commit,
       Path root,
       java.io.InputStream manifest) {
-    Path project = root.resolve("project");
-    deleteRecursively(root.resolve(PREPARED));
-    deleteRecursively(project);
-    repository.export(commit, projectSubdir, project);
-    Path dbtProject = project.resolve("dbt_project.yml");
-    if (!Files.isRegularFile(dbtProject)) {
-      throw new PlanException(
-          "dbt_project.yml not found at "
-              + commit.substring(0, 8)
-              + " in \""
-              + (projectSubdir == null ? "." : projectSubdir)
-              + "\": check the project directory");
-    }
+    Path dbtProject = export(repository, projectSubdir, commit, root);
     Path manifestFile = root.resolve(MANIFEST);
     try {
       Files.createDirectories(manifestFile.getParent());
@@ -132,6 +109,29 @@ public record Workspace(
             manifestFile);
     write(root.resolve(PREPARED), commit);
     return workspace;
+  }
+
+  /**
+   * Exports the commit's project files afresh into {@code root/project}.
+   *
+   * @return its dbt_project.yml
+   */
+  private static Path export(
+      SourceRepository repository, String projectSubdir, String commit, Path root) {
+    Path project = root.resolve("project");
+    deleteRecursively(root.resolve(PREPARED));
+    deleteRecursively(project);
+    repository.export(commit, projectSubdir, project);
+    Path dbtProject = project.resolve("dbt_project.yml");
+    if (!Files.isRegularFile(dbtProject)) {
+      throw new PlanException(
+          "dbt_project.yml not found at "
+              + commit.substring(0, 8)
+              + " in \""
+              + (projectSubdir == null ? "." : projectSubdir)
+              + "\": check the project directory");
+    }
+    return dbtProject;
   }
 
   /** Whether a workspace of the commit is prepared under {@code root}, ready to reuse. */
