@@ -232,6 +232,8 @@ final class OperatorFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    // Operators of later test classes watch every namespace: leave them nothing of this one.
+    client.resources(DbtProject.class).inNamespace(namespace).delete();
     for (OperatorProcess operator : operators) {
       operator.close();
     }
