@@ -216,17 +216,20 @@ public final class RunEngine {
    */
   private Optional<String> otherRunOfSchema(
       PlanStep step, List<PlanStep> steps, boolean earlierStepUnfinished) {
-    if (earlierStepUnfinished) {
-      return Optional.of("waiting for the other run of " + step.schema());
-    }
     if (!isRun(step)) {
-      return Optional.empty();
+      return earlierStepUnfinished
+          ? Optional.of("waiting for the other run of " + step.schema())
+          : Optional.empty();
     }
     RunId.Kind kind = kindOf(step);
     for (RunRecord run : store.runs(project, step.schema(), null, 5).runs()) {
       RunId id = RunId.parse(run.id());
-      if (run.status() != RunStatus.RUNNING || id == null || id.kind() == kind) {
+      if (run.status() != RunStatus.RUNNING || id == null) {
         continue;
+      }
+      if (id.kind() == kind) {
+        // This step's own run is going: it resumes, whatever else waits.
+        return Optional.empty();
       }
       boolean anotherStepResumesIt =
           steps.stream()
@@ -240,7 +243,9 @@ public final class RunEngine {
         return Optional.of("waiting for run " + run.id() + " of " + step.schema());
       }
     }
-    return Optional.empty();
+    return earlierStepUnfinished
+        ? Optional.of("waiting for the other run of " + step.schema())
+        : Optional.empty();
   }
 
   /** Whether an unfinished run of the step's schema exists, which is resumed whatever the limit. */

@@ -159,7 +159,7 @@ class OperatorIT {
         .isNotNull();
 
     await("a tick handled and marts refreshed")
-        .atMost(Duration.ofMinutes(4))
+        .atMost(Duration.ofMinutes(5))
         .pollInterval(Duration.ofSeconds(2))
         .untilAsserted(
             () -> {
@@ -171,6 +171,7 @@ class OperatorIT {
               assertThat(token).as("the CronJob's trigger marked the project").isNotNull();
               assertThat(project.getStatus().lastHandledRefreshAt()).isNotNull();
               assertThat(f.schema("marts").orElseThrow().getStatus().lastRefresh())
+                  .as(this::diagnostics)
                   .isNotEqualTo(martsRefreshed);
             });
     assertThat(f.client.batch().v1().jobs().inNamespace(f.namespace).list().getItems())
