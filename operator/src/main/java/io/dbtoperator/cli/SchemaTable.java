@@ -66,6 +66,7 @@ final class SchemaTable implements AutoCloseable {
               : status.conditions().stream()
                   .filter(c -> "Ready".equals(c.getType()))
                   .map(c -> c.getMessage())
+                  .filter(java.util.Objects::nonNull)
                   .findFirst()
                   .orElse("");
       text.append(
@@ -98,6 +99,7 @@ final class SchemaTable implements AutoCloseable {
               : status.conditions().stream()
                   .filter(c -> "Ready".equals(c.getType()))
                   .map(c -> c.getMessage())
+                  .filter(java.util.Objects::nonNull)
                   .findFirst()
                   .orElse("");
       text.append(

@@ -75,7 +75,7 @@ final class Conditions {
         .withType(type)
         .withStatus(status)
         .withReason(reason)
-        .withMessage(message)
+        .withMessage(message == null ? "" : message)
         .withObservedGeneration(generation)
         .withLastTransitionTime(since != null ? since : now.toString())
         .build();

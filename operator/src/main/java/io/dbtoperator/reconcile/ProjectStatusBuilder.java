@@ -186,7 +186,7 @@ final class ProjectStatusBuilder {
         Conditions.of(
             state,
             reason,
-            message,
+            message != null ? message : "every schema is live at " + shortSha(live),
             generation,
             previous == null ? null : previous.conditions(),
             now),
