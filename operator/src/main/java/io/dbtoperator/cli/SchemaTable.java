@@ -60,15 +60,7 @@ final class SchemaTable implements AutoCloseable {
       if (status == null) {
         continue;
       }
-      String message =
-          status.conditions() == null
-              ? ""
-              : status.conditions().stream()
-                  .filter(c -> "Ready".equals(c.getType()))
-                  .map(c -> c.getMessage())
-                  .filter(java.util.Objects::nonNull)
-                  .findFirst()
-                  .orElse("");
+      String message = readyMessage(status.conditions());
       text.append(
           String.format(
               "dbtproject/%s  desired %s  live %s  %s: %s%n",
@@ -93,15 +85,7 @@ final class SchemaTable implements AutoCloseable {
     items.sort(Comparator.comparing(s -> s.getMetadata().getName()));
     for (DbtSchema schema : items) {
       var status = schema.getStatus();
-      String message =
-          status == null || status.conditions() == null
-              ? ""
-              : status.conditions().stream()
-                  .filter(c -> "Ready".equals(c.getType()))
-                  .map(c -> c.getMessage())
-                  .filter(java.util.Objects::nonNull)
-                  .findFirst()
-                  .orElse("");
+      String message = status == null ? "" : readyMessage(status.conditions());
       text.append(
           String.format(
               FORMAT,
@@ -119,6 +103,17 @@ final class SchemaTable implements AutoCloseable {
       out.print(printed);
       out.flush();
     }
+  }
+
+  private static String readyMessage(List<io.fabric8.kubernetes.api.model.Condition> conditions) {
+    return conditions == null
+        ? ""
+        : conditions.stream()
+            .filter(c -> "Ready".equals(c.getType()))
+            .map(io.fabric8.kubernetes.api.model.Condition::getMessage)
+            .filter(java.util.Objects::nonNull)
+            .findFirst()
+            .orElse("");
   }
 
   private static String dash(String value) {
