@@ -5,6 +5,7 @@
 # pods and runs them as local processes.
 #
 #   scripts/kube-apiserver.sh build          # build what is missing into the cache; stdout stays empty
+#   scripts/kube-apiserver.sh built          # exit 0 when the cache has everything start needs
 #   eval "$(scripts/kube-apiserver.sh start)" # sets and exports KUBECONFIG, KAS_DIR, KAS_SERVER, KUBECTL
 #   scripts/kube-apiserver.sh stop [DIR]     # stops the control plane in DIR (default: $KAS_DIR)
 #
@@ -254,9 +255,17 @@ stop() {
   rm -rf "$dir"
 }
 
+# Exit 0 when everything start needs is already built.
+built() {
+  local b
+  for b in $K8S_BINARIES; do [ -x "$K8S_BIN/$b" ] || return 1; done
+  [ -x "$(etcd_binary)" ]
+}
+
 case "${1:-}" in
   build) build ;;
+  built) built ;;
   start) start ;;
   stop) stop "${2:-}" ;;
-  *) die "usage: $0 build | start | stop [DIR]" ;;
+  *) die "usage: $0 build | built | start | stop [DIR]" ;;
 esac

@@ -3,6 +3,7 @@ package io.dbtoperator.cli;
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.local.ImageMap;
 import io.dbtoperator.local.LocalKubelet;
+import io.dbtoperator.local.MockApiServer;
 import io.dbtoperator.reconcile.DbtProjectReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -90,6 +91,20 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--clock", defaultValue = "*/5 * * * *", description = "Schedule of ticks.")
   String clock;
 
+  @Option(
+      names = "--api-server",
+      defaultValue = "kubeconfig",
+      description =
+          "kubeconfig: the API server in KUBECONFIG; mock: fabric8's in-memory API server, started"
+              + " here (no controllers: CronJobs don't fire; its kubeconfig is written to"
+              + " <work>/kubeconfig).")
+  ApiServer apiServer;
+
+  enum ApiServer {
+    kubeconfig,
+    mock
+  }
+
   @Override
   public Integer call() throws Exception {
     // The table and kubectl tell the story; the libraries' info lines would drown it.
@@ -108,22 +123,37 @@ final class LocalCommand implements Callable<Integer> {
         throw new UserInputException("--roles: \"" + role + "\" is not a role name");
       }
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    try {
-      out.println(
-          "API server: "
-              + client.getMasterUrl()
-              + " (Kubernetes "
-              + client.getKubernetesVersion().getGitVersion()
-              + ")");
-    } catch (KubernetesClientException e) {
-      throw new UserInputException(
-          "KUBECONFIG: cannot reach an API server ("
-              + client.getMasterUrl()
-              + "); start one with: eval \"$(scripts/kube-apiserver.sh start)\"");
-    }
-    applyCrds(client);
     Files.createDirectories(root);
+    MockApiServer mock = apiServer == ApiServer.mock ? MockApiServer.start() : null;
+    KubernetesClient client;
+    if (mock != null) {
+      Path kubeconfig = root.resolve("kubeconfig");
+      mock.writeKubeconfig(kubeconfig);
+      client = mock.client();
+      out.println(
+          "API server: fabric8's mock API server at "
+              + mock.url()
+              + " (kubeconfig "
+              + kubeconfig
+              + "); it has no controllers, so CronJobs don't fire by themselves");
+    } else {
+      client = new KubernetesClientBuilder().build();
+      try {
+        out.println(
+            "API server: "
+                + client.getMasterUrl()
+                + " (Kubernetes "
+                + client.getKubernetesVersion().getGitVersion()
+                + ")");
+      } catch (KubernetesClientException e) {
+        throw new UserInputException(
+            "KUBECONFIG: cannot reach an API server ("
+                + client.getMasterUrl()
+                + "); start one with: eval \"$(scripts/kube-apiserver.sh start)\", or use"
+                + " --api-server mock");
+      }
+    }
+    applyCrds(client, mock == null);
     EmbeddedPostgres postgres =
         EmbeddedPostgres.builder()
             .setDataDirectory(root.resolve("postgres"))
@@ -200,6 +230,9 @@ final class LocalCommand implements Callable<Integer> {
                   operator.stop();
                   kubelet.close();
                   client.close();
+                  if (mock != null) {
+                    mock.close();
+                  }
                   try {
                     postgres.close();
                   } catch (IOException e) {
@@ -270,7 +303,8 @@ final class LocalCommand implements Callable<Integer> {
     }
   }
 
-  private static void applyCrds(KubernetesClient client) throws IOException {
+  private static void applyCrds(KubernetesClient client, boolean waitForEstablished)
+      throws IOException {
     for (String file :
         List.of("dbtprojects.dbtoperator.io-v1.yml", "dbtschemas.dbtoperator.io-v1.yml")) {
       try (InputStream in = LocalCommand.class.getResourceAsStream("/crds/" + file)) {
@@ -279,6 +313,9 @@ final class LocalCommand implements Callable<Integer> {
         }
         client.load(in).serverSideApply();
       }
+    }
+    if (!waitForEstablished) {
+      return;
     }
     client
         .apiextensions()
