@@ -347,7 +347,14 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         settings.dbt() == null ? null : new LocalDbtExecutor(settings.dbt()),
         workspace ->
             new PodBuildExecutor(
-                client, project, workspace, backends.target(), backends.secretEnv(), settings),
+                client,
+                project,
+                workspace,
+                backends.target(),
+                backends.secretEnv(),
+                settings,
+                backends.artifacts(),
+                backends.artifactKey(project)),
         backends.artifacts(),
         backends.artifactKey(project),
         clock,
