@@ -136,6 +136,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                   s ->
                       s.getMetadata().getLabels() == null
                           || !s.getMetadata().getLabels().containsKey(Labels.MANAGED))
+              // A DbtSchema being deleted no longer sets anything (its drop waits for the plan).
+              .filter(s -> !s.isMarkedForDeletion())
               .toList();
       DbtProjectSpec spec = project.getSpec();
       // Without settings in the resources, plans read dbt-operator.yml alone, as the CLI's do.
@@ -161,10 +163,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       Workspace workspace = runner.workspace(desired);
       SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
       SchemaResources schemaResources = new SchemaResources(client, project);
+      List<String> schemaNames = graph.schemas().stream().map(SchemaNode::name).toList();
       Map<String, DbtSchema> schemas =
-          schemaResources.ensure(
-              graph.schemas().stream().map(SchemaNode::name).toList(),
-              context.getSecondaryResources(DbtSchema.class));
+          schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
       ManualRequests requests = new ManualRequests(schemas);
       Plan plan = runner.plan(desired);
       status.plan(plan);
@@ -224,6 +225,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               tick ? project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED) : null);
         } else {
           status.ready();
+          schemaResources.deleteRetired(schemaNames, schemas);
         }
       }
       status.reconcileRequest(project);
