@@ -82,6 +82,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                     Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
                 .build(),
             context);
+    // Without a primary-to-secondary mapper, the SDK finds a project's DbtSchemas through an index
+    // it keeps from the mapper below, in memory; listing them from the API server instead cost a
+    // LIST of every DbtSchema of the namespace per lookup, all projects' included.
     InformerEventSource<DbtSchema, DbtProject> schemas =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DbtSchema.class, DbtProject.class)
@@ -91,23 +94,6 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
-                .withPrimaryToSecondaryMapper(
-                    (DbtProject project) ->
-                        context
-                            .getClient()
-                            .resources(DbtSchema.class)
-                            .inNamespace(project.getMetadata().getNamespace())
-                            .list()
-                            .getItems()
-                            .stream()
-                            .filter(
-                                s ->
-                                    project
-                                        .getMetadata()
-                                        .getName()
-                                        .equals(s.getSpec().projectRef()))
-                            .map(ResourceID::fromResource)
-                            .collect(java.util.stream.Collectors.toSet()))
                 .build(),
             context);
     return List.of(pods, schemas);
