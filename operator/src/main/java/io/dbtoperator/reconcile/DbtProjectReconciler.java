@@ -19,6 +19,7 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -48,7 +49,10 @@ import java.util.function.UnaryOperator;
  * at a time. Pod changes wake it; while runs are going it also comes back every few seconds to
  * renew leases and show progress.
  */
-@ControllerConfiguration(name = "dbtproject")
+@ControllerConfiguration(
+    name = "dbtproject",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = ProjectUpdateFilter.class))
 public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   static final Duration WHILE_RUNNING = Duration.ofSeconds(5);
 
