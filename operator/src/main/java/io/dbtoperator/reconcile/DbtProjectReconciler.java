@@ -19,6 +19,7 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -48,7 +49,10 @@ import java.util.function.UnaryOperator;
  * at a time. Pod changes wake it; while runs are going it also comes back every few seconds to
  * renew leases and show progress.
  */
-@ControllerConfiguration(name = "dbtproject")
+@ControllerConfiguration(
+    name = "dbtproject",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = ProjectUpdateFilter.class))
 public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   static final Duration WHILE_RUNNING = Duration.ofSeconds(5);
 
@@ -82,6 +86,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                     Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
                 .build(),
             context);
+    // Without a primary-to-secondary mapper, the SDK finds a project's DbtSchemas through an index
+    // it keeps from the mapper below, in memory; listing them from the API server instead cost a
+    // LIST of every DbtSchema of the namespace per lookup, all projects' included.
     InformerEventSource<DbtSchema, DbtProject> schemas =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DbtSchema.class, DbtProject.class)
@@ -91,23 +98,6 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
-                .withPrimaryToSecondaryMapper(
-                    (DbtProject project) ->
-                        context
-                            .getClient()
-                            .resources(DbtSchema.class)
-                            .inNamespace(project.getMetadata().getNamespace())
-                            .list()
-                            .getItems()
-                            .stream()
-                            .filter(
-                                s ->
-                                    project
-                                        .getMetadata()
-                                        .getName()
-                                        .equals(s.getSpec().projectRef()))
-                            .map(ResourceID::fromResource)
-                            .collect(java.util.stream.Collectors.toSet()))
                 .build(),
             context);
     return List.of(pods, schemas);

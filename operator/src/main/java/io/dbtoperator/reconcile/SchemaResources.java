@@ -142,7 +142,7 @@ final class SchemaResources {
                   : state.liveCommit().substring(0, Math.min(7, state.liveCommit().length())),
               text(state == null ? null : state.lastRefresh()),
               text(state == null ? null : state.lastFullRefresh()),
-              text(nextDue.get(schema)),
+              nextDueText(previous, nextDue.get(schema), now),
               last == null ? null : summary(last),
               requests.handled(schema).refresh(),
               requests.handled(schema).fullRefresh(),
@@ -152,6 +152,23 @@ final class SchemaResources {
         client.resource(resource).patchStatus();
       }
     }
+  }
+
+  /**
+   * The next-due time to show. For a schema already due, the due calculation says "now", which
+   * would make a new status at every pass, and its event another pass: a loop until the tick
+   * refreshes it. An overdue schema keeps the time it was shown with once that time has come (its
+   * due time, or the pass that first found it due), in the past, as the API describes nextDue.
+   */
+  static String nextDueText(DbtSchemaStatus previous, Instant nextDue, Instant now) {
+    String shown = previous == null ? null : previous.nextDue();
+    if (nextDue != null
+        && !nextDue.isAfter(now)
+        && shown != null
+        && !Instant.parse(shown).isAfter(now)) {
+      return shown;
+    }
+    return text(nextDue);
   }
 
   static RunSummary summary(RunRecord run) {
