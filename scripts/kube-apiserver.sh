@@ -14,7 +14,8 @@
 # go.etcd.io/etcd/server/v3. Only KEY=VALUE lines go to stdout; progress goes to stderr.
 #
 # Environment: KAS_K8S_VERSION (v1.34.4), KAS_ETCD_VERSION (v3.6.16), KAS_CACHE
-# ($HOME/.cache/dbt-operator/kube), GOMAXPROCS (2).
+# ($HOME/.cache/dbt-operator/kube), GOMAXPROCS (2), KAS_APISERVER_ARGS (more kube-apiserver flags,
+# split on spaces, e.g. the audit log bench/reconcile.sh counts the operator's requests with).
 set -euo pipefail
 
 K8S_VERSION=${KAS_K8S_VERSION:-v1.34.4}
@@ -209,6 +210,7 @@ start() {
 
   log "kube-apiserver $K8S_VERSION on $server"
   # no kubelet CA: the apiserver reaches LocalKubelet's self-signed HTTPS endpoint for logs
+  # shellcheck disable=SC2086 # KAS_APISERVER_ARGS is a list of flags
   launch kube-apiserver "$K8S_BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
@@ -217,7 +219,7 @@ start() {
     --service-account-issuer=https://kubernetes.default.svc \
     --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
     --authorization-mode=RBAC --kubelet-preferred-address-types=InternalIP \
-    --allow-privileged=true --profiling=false
+    --allow-privileged=true --profiling=false ${KAS_APISERVER_ARGS:-}
   wait_for kube-apiserver 120 admin_curl "$server/readyz"
 
   log "kube-controller-manager"

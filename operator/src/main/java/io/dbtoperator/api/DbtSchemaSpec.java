@@ -1,6 +1,7 @@
 package io.dbtoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -45,4 +46,29 @@ public record DbtSchemaSpec(
             "Schemas this schema reads from. Absent: derived from the manifest's dependencies.")
         List<@Pattern(Identifiers.IDENTIFIER) String> dependsOn,
     @JsonPropertyDescription("Stops deploys and refreshes of this schema while true.")
-        boolean suspend) {}
+        boolean suspend,
+    @Default("Retain")
+        @JsonPropertyDescription(
+            "What deleting this DbtSchema does to the warehouse schema: Retain (default) leaves it"
+                + " in place; Drop drops it, with the operator's staging and previous schemas of"
+                + " it, once the project no longer has the schema and no view in another schema"
+                + " reads it. Not allowed in dbt-operator.yml.")
+        DeletionPolicy deletionPolicy) {
+
+  /** Without a deletion policy: the settings that dbt-operator.yml and plans deal in. */
+  public DbtSchemaSpec(
+      String projectRef,
+      String schema,
+      SchemaKind kind,
+      RefreshSpec refresh,
+      Map<String, List<String>> grants,
+      List<String> dependsOn,
+      boolean suspend) {
+    this(projectRef, schema, kind, refresh, grants, dependsOn, suspend, null);
+  }
+
+  /** Retain when absent, as the CRD's default says for resources the API server stored. */
+  public DeletionPolicy effectiveDeletionPolicy() {
+    return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;
+  }
+}

@@ -5,6 +5,7 @@ import io.dbtoperator.local.ImageMap;
 import io.dbtoperator.local.LocalKubelet;
 import io.dbtoperator.local.MockApiServer;
 import io.dbtoperator.reconcile.DbtProjectReconciler;
+import io.dbtoperator.reconcile.DbtSchemaReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -205,6 +206,7 @@ final class LocalCommand implements Callable<Integer> {
     Operator operator =
         new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
     operator.register(new DbtProjectReconciler(settings, Clock.systemUTC()));
+    operator.register(new DbtSchemaReconciler(settings, Clock.systemUTC()));
     operator.start();
     out.println("local kubelet: node " + kubelet.nodeName() + "; operator started");
     client.resource(project(postgres.getPort(), branch, root)).createOr(p -> p.update());

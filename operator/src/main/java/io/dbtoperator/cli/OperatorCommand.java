@@ -1,6 +1,7 @@
 package io.dbtoperator.cli;
 
 import io.dbtoperator.reconcile.DbtProjectReconciler;
+import io.dbtoperator.reconcile.DbtSchemaReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -134,6 +135,7 @@ final class OperatorCommand implements Callable<Integer> {
     operator.register(
         new DbtProjectReconciler(
             settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())));
+    operator.register(new DbtSchemaReconciler(settings, Clock.systemUTC()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

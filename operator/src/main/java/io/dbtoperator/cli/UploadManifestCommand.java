@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,14 +18,7 @@ import picocli.CommandLine.Spec;
 final class UploadManifestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--artifacts", required = true, description = "local:DIR or s3://BUCKET/PREFIX.")
-  String artifacts;
-
-  @Option(names = "--namespace", required = true, description = "Namespace of the DbtProject.")
-  String namespace;
-
-  @Option(names = "--project", required = true, description = "Name of the DbtProject.")
-  String project;
+  @Mixin PodArtifactOptions store;
 
   @Option(names = "--commit", required = true, description = "Commit the manifest is of.")
   String commit;
@@ -37,11 +31,12 @@ final class UploadManifestCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new UserInputException("--file: " + file + " does not exist");
     }
-    try (ArtifactStore store =
-        io.dbtoperator.run.ArtifactLocation.parse(artifacts, System.getenv()).open()) {
-      store.putManifest(new ArtifactStore.ProjectKey(namespace, project), commit, file);
+    try (ArtifactStore artifacts = store.open()) {
+      artifacts.putManifest(store.key(), commit, file);
     }
-    spec.commandLine().getOut().println("stored the manifest of " + commit + " in " + artifacts);
+    spec.commandLine()
+        .getOut()
+        .println("stored the manifest of " + commit + " in " + store.artifacts);
     return Main.NO_CHANGES;
   }
 }

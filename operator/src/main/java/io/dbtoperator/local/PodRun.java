@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * <p>A container that fails is restarted when the restartPolicy says so (OnFailure, Always; init
  * containers under both), after a back-off of 1, 2, 4... up to 10 seconds; under Never the pod
  * fails.
+ *
+ * <p>Native sidecars (init containers with restartPolicy Always) behave as on a kubelet of 1.29 and
+ * later: the next init container starts once the sidecar runs; it is restarted whenever it exits
+ * while the pod runs; once the other containers are over (or the pod fails, or is stopped) it gets
+ * SIGTERM, sidecars in reverse order; its exit code does not count, and the pod turns Succeeded or
+ * Failed only after it stopped.
  */
 final class PodRun {
 
@@ -42,6 +48,9 @@ final class PodRun {
   private final Path dir;
   private final List<ContainerTrack> initContainers = new ArrayList<>();
   private final List<ContainerTrack> containers = new ArrayList<>();
+  private final List<ContainerTrack> sidecars = new ArrayList<>();
+  private final List<Future<Integer>> sidecarRuns = new ArrayList<>();
+  private volatile boolean sidecarsStopping;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private volatile String phase = "Pending";
   private volatile boolean initialized;
@@ -59,8 +68,12 @@ final class PodRun {
     this.dir = dir;
     Path logs = Files.createDirectories(dir.resolve("logs"));
     for (Container c : list(pod.getSpec().getInitContainers())) {
-      initContainers.add(
-          new ContainerTrack(c, logs.resolve(c.getName() + ".log"), "PodInitializing"));
+      ContainerTrack track =
+          new ContainerTrack(c, logs.resolve(c.getName() + ".log"), "PodInitializing");
+      initContainers.add(track);
+      if ("Always".equals(c.getRestartPolicy())) {
+        sidecars.add(track);
+      }
     }
     for (Container c : list(pod.getSpec().getContainers())) {
       String waiting = initContainers.isEmpty() ? "ContainerCreating" : "PodInitializing";
@@ -110,7 +123,8 @@ final class PodRun {
       }
       deleteWhenDone |= delete;
       for (ContainerTrack track : allContainers()) {
-        if (track.isRunning()) {
+        // sidecars outlive the other containers: run() stops them once those are gone
+        if (track.isRunning() && !sidecars.contains(track)) {
           running.add(track.process());
         }
       }
@@ -172,7 +186,14 @@ final class PodRun {
           break;
         }
       }
-      phase = stopped() ? "Failed" : runAll(volumes);
+      String result;
+      try {
+        result = stopped() ? "Failed" : runAll(volumes);
+      } finally {
+        stopSidecars();
+      }
+      // terminal only now: a kubelet reports the phase once every container, sidecars too, ended
+      phase = result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       phase = "Failed";
@@ -192,6 +213,10 @@ final class PodRun {
   private String runAll(PodVolumes volumes) throws IOException, InterruptedException {
     String policy = pod.getSpec().getRestartPolicy();
     for (ContainerTrack track : initContainers) {
+      if (sidecars.contains(track)) {
+        startSidecar(track, volumes);
+        continue;
+      }
       int code =
           runContainer(track, containerSpec(track, true), volumes, !"Never".equals(policy), false);
       if (code != 0 || stopped()) {
@@ -226,20 +251,61 @@ final class PodRun {
     return allSucceeded && !"DeadlineExceeded".equals(stopReason()) ? "Succeeded" : "Failed";
   }
 
+  /** Starts a sidecar and returns once it runs, or once it could not start. */
+  private void startSidecar(ContainerTrack track, PodVolumes volumes) throws InterruptedException {
+    Container spec = containerSpec(track, true);
+    Future<Integer> run =
+        context.workers().submit(() -> runContainer(track, spec, volumes, true, true));
+    synchronized (this) {
+      sidecarRuns.add(run);
+    }
+    while (track.process() == null && !run.isDone() && !stopped()) {
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+  }
+
+  /** SIGTERM to the sidecars in reverse order, each waited for, as a kubelet ends them. */
+  private void stopSidecars() throws InterruptedException {
+    List<ProcessGroup> processes = new ArrayList<>();
+    List<Future<Integer>> runs;
+    synchronized (this) {
+      // under the lock that runOnce starts processes under: none starts after this
+      sidecarsStopping = true;
+      notifyAll();
+      runs = new ArrayList<>(sidecarRuns);
+      for (ContainerTrack track : sidecars) {
+        if (track.process() != null) {
+          processes.add(0, track.process());
+        }
+      }
+    }
+    for (ProcessGroup process : processes) {
+      process.stop(grace());
+    }
+    for (Future<Integer> run : runs) {
+      try {
+        run.get();
+      } catch (ExecutionException e) {
+        LOG.warn("pod {}: sidecar: {}", key(), e.getCause().getMessage());
+      }
+    }
+  }
+
   /** Runs a container until it ends for good; returns its last exit code. */
   private int runContainer(
       ContainerTrack track, Container spec, PodVolumes volumes, boolean onFailure, boolean always)
       throws InterruptedException, IOException {
     Duration backoff = Duration.ofSeconds(1);
+    boolean sidecar = sidecars.contains(track);
     while (true) {
       int code = runOnce(track, spec, volumes);
       boolean restart = always || (onFailure && code != 0);
-      if (!restart || stopped()) {
+      if (!restart || stopped() || (sidecar && sidecarsStopping)) {
         return code;
       }
       track.waiting("CrashLoopBackOff", "back-off " + backoff.toSeconds() + "s restarting");
       publish();
-      if (!pause(backoff)) {
+      if (!pause(backoff) || (sidecar && sidecarsStopping)) {
         return code;
       }
       backoff =
@@ -275,7 +341,7 @@ final class PodRun {
         }
       }
       synchronized (this) {
-        if (stopReason != null) {
+        if (stopReason != null || (sidecarsStopping && sidecars.contains(track))) {
           return START_ERROR;
         }
         process = ProcessGroup.start(launch.argv(), launch.env(), launch.workDir(), track.log());

@@ -77,6 +77,11 @@ public final class OperatorConfigFile {
                 + FILE_NAME
                 + " (the file belongs to its project)");
       }
+      if (spec.deletionPolicy() != null) {
+        // Deleting a resource is what triggers it, so it belongs on the DbtSchema resource.
+        throw new PlanException(
+            path + ".deletionPolicy: not allowed in " + FILE_NAME + " (set it on the DbtSchema)");
+      }
       SchemaPolicy policy = ConfigMapper.schemaPolicy(spec, path);
       Integer earlier = indexByName.put(policy.schema().toLowerCase(Locale.ROOT), i);
       if (earlier != null) {

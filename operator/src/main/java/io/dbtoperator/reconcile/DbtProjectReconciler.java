@@ -19,6 +19,7 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -48,7 +49,10 @@ import java.util.function.UnaryOperator;
  * at a time. Pod changes wake it; while runs are going it also comes back every few seconds to
  * renew leases and show progress.
  */
-@ControllerConfiguration(name = "dbtproject")
+@ControllerConfiguration(
+    name = "dbtproject",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = ProjectUpdateFilter.class))
 public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   static final Duration WHILE_RUNNING = Duration.ofSeconds(5);
 
@@ -82,6 +86,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                     Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
                 .build(),
             context);
+    // Without a primary-to-secondary mapper, the SDK finds a project's DbtSchemas through an index
+    // it keeps from the mapper below, in memory; listing them from the API server instead cost a
+    // LIST of every DbtSchema of the namespace per lookup, all projects' included.
     InformerEventSource<DbtSchema, DbtProject> schemas =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DbtSchema.class, DbtProject.class)
@@ -91,23 +98,6 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
-                .withPrimaryToSecondaryMapper(
-                    (DbtProject project) ->
-                        context
-                            .getClient()
-                            .resources(DbtSchema.class)
-                            .inNamespace(project.getMetadata().getNamespace())
-                            .list()
-                            .getItems()
-                            .stream()
-                            .filter(
-                                s ->
-                                    project
-                                        .getMetadata()
-                                        .getName()
-                                        .equals(s.getSpec().projectRef()))
-                            .map(ResourceID::fromResource)
-                            .collect(java.util.stream.Collectors.toSet()))
                 .build(),
             context);
     return List.of(pods, schemas);
@@ -136,6 +126,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                   s ->
                       s.getMetadata().getLabels() == null
                           || !s.getMetadata().getLabels().containsKey(Labels.MANAGED))
+              // A DbtSchema being deleted no longer sets anything (its drop waits for the plan).
+              .filter(s -> !s.isMarkedForDeletion())
               .toList();
       DbtProjectSpec spec = project.getSpec();
       // Without settings in the resources, plans read dbt-operator.yml alone, as the CLI's do.
@@ -161,10 +153,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       Workspace workspace = runner.workspace(desired);
       SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
       SchemaResources schemaResources = new SchemaResources(client, project);
+      List<String> schemaNames = graph.schemas().stream().map(SchemaNode::name).toList();
       Map<String, DbtSchema> schemas =
-          schemaResources.ensure(
-              graph.schemas().stream().map(SchemaNode::name).toList(),
-              context.getSecondaryResources(DbtSchema.class));
+          schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
       ManualRequests requests = new ManualRequests(schemas);
       Plan plan = runner.plan(desired);
       status.plan(plan);
@@ -224,6 +215,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               tick ? project.getMetadata().getAnnotations().get(Labels.REFRESH_REQUESTED) : null);
         } else {
           status.ready();
+          schemaResources.deleteRetired(schemaNames, schemas);
         }
       }
       status.reconcileRequest(project);
@@ -347,7 +339,14 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         settings.dbt() == null ? null : new LocalDbtExecutor(settings.dbt()),
         workspace ->
             new PodBuildExecutor(
-                client, project, workspace, backends.target(), backends.secretEnv(), settings),
+                client,
+                project,
+                workspace,
+                backends.target(),
+                backends.secretEnv(),
+                settings,
+                backends.artifacts(),
+                backends.artifactKey(project)),
         backends.artifacts(),
         backends.artifactKey(project),
         clock,

@@ -29,6 +29,15 @@ public final class Labels {
   /** On a DbtSchema: make the previous version live again. */
   public static final String SCHEMA_ROLLBACK = "dbtoperator.io/rollback";
 
+  /** On a DbtSchema with deletionPolicy Drop: its schema is dropped before the resource goes. */
+  public static final String DROP_FINALIZER = "dbtoperator.io/drop-schema";
+
+  /**
+   * On a DbtProject while one of its DbtSchemas has {@link #DROP_FINALIZER}: the drop needs the
+   * project's warehouse settings, so the project waits for it.
+   */
+  public static final String PROJECT_DROP_FINALIZER = "dbtoperator.io/drop-schemas";
+
   /** Flux's request for a reconcile, honoured the same way. */
   public static final String FLUX_REQUESTED = "reconcile.fluxcd.io/requestedAt";
 

@@ -13,10 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,61 +165,14 @@ final class ManifestSource {
         packages,
         settings.operatorImage(),
         settings.activeDeadline().toSeconds(),
-        upload(commit));
+        upload(commit),
+        null);
   }
 
   private RunPods.Upload upload(String commit) {
-    DbtProjectSpec.Artifacts artifacts = project.getSpec().artifacts();
-    Map<String, RunPods.SecretKey> env = new LinkedHashMap<>();
-    String location;
-    if (artifacts == null || artifacts.type() == DbtProjectSpec.ArtifactsType.local) {
-      location =
-          "local:"
-              + (artifacts == null ? "/var/lib/dbt-operator/artifacts" : artifacts.local().path());
-    } else {
-      DbtProjectSpec.S3 s3 = artifacts.s3();
-      StringBuilder uri =
-          new StringBuilder("s3://" + s3.bucket() + "/" + (s3.prefix() == null ? "" : s3.prefix()));
-      List<String> options = new ArrayList<>();
-      if (s3.region() != null) {
-        options.add("region=" + URLEncoder.encode(s3.region(), StandardCharsets.UTF_8));
-      }
-      if (s3.endpoint() != null) {
-        options.add("endpoint=" + URLEncoder.encode(s3.endpoint(), StandardCharsets.UTF_8));
-      }
-      if (s3.pathStyle() != null) {
-        options.add("pathStyle=" + s3.pathStyle());
-      }
-      if (!options.isEmpty()) {
-        uri.append('?').append(String.join("&", options));
-      }
-      location = uri.toString();
-      if (s3.credentialsSecretRef() != null) {
-        DbtProjectSpec.S3SecretRef ref = s3.credentialsSecretRef();
-        env.put(
-            "AWS_ACCESS_KEY_ID",
-            new RunPods.SecretKey(
-                ref.name(), ref.accessKeyIdKey() == null ? "accessKeyId" : ref.accessKeyIdKey()));
-        env.put(
-            "AWS_SECRET_ACCESS_KEY",
-            new RunPods.SecretKey(
-                ref.name(),
-                ref.secretAccessKeyKey() == null ? "secretAccessKey" : ref.secretAccessKeyKey()));
-      }
-    }
-    return new RunPods.Upload(
-        List.of(
-            "upload-manifest",
-            "--artifacts",
-            location,
-            "--namespace",
-            project.getMetadata().getNamespace(),
-            "--project",
-            project.getMetadata().getName(),
-            "--commit",
-            commit,
-            "--file",
-            RunPods.RUN_DIR + "/target/manifest.json"),
-        env);
+    return PodArtifacts.upload(
+        project,
+        "upload-manifest",
+        List.of("--commit", commit, "--file", RunPods.RUN_DIR + "/target/manifest.json"));
   }
 }

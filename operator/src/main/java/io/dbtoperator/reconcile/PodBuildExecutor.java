@@ -1,6 +1,7 @@
 package io.dbtoperator.reconcile;
 
 import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.run.ArtifactStore;
 import io.dbtoperator.run.BuildExecutor;
 import io.dbtoperator.run.BuildRequest;
 import io.dbtoperator.run.BuildStatus;
@@ -11,7 +12,12 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +26,21 @@ import java.util.function.Consumer;
 
 /**
  * Runs a schema's build in a pod: the first call creates the pod, later calls read its phase, and
- * the call that sees it over reads the dbt containers' logs through the API (the operator collects
- * them; see docs/architecture.md). No call waits on dbt.
+ * the call that sees it over reads the dbt containers' exit codes and logs through the API, and the
+ * run_results.json that the pod's artifacts sidecar stored (see docs/architecture.md). No call
+ * waits on dbt.
  */
 final class PodBuildExecutor implements BuildExecutor {
+  private static final String RUN_RESULTS = "run_results.json";
+
   private final KubernetesClient client;
   private final DbtProject project;
   private final Workspace workspace;
   private final WarehouseTarget target;
   private final Map<String, RunPods.SecretKey> secretEnv;
   private final OperatorSettings settings;
+  private final ArtifactStore artifacts;
+  private final ArtifactStore.ProjectKey artifactKey;
 
   PodBuildExecutor(
       KubernetesClient client,
@@ -37,13 +48,23 @@ final class PodBuildExecutor implements BuildExecutor {
       Workspace workspace,
       WarehouseTarget target,
       Map<String, RunPods.SecretKey> secretEnv,
-      OperatorSettings settings) {
+      OperatorSettings settings,
+      ArtifactStore artifacts,
+      ArtifactStore.ProjectKey artifactKey) {
     this.client = client;
     this.project = project;
     this.workspace = workspace;
     this.target = target;
     this.secretEnv = secretEnv;
     this.settings = settings;
+    this.artifacts = artifacts;
+    this.artifactKey = artifactKey;
+  }
+
+  /** The pod's artifacts sidecar stores them; see {@link RunPods}. */
+  @Override
+  public boolean storesRunFiles() {
+    return true;
   }
 
   static String podName(DbtProject project, String schema, String runId) {
@@ -66,7 +87,30 @@ final class PodBuildExecutor implements BuildExecutor {
     if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
       return new BuildStatus.Running("pod " + name + " " + (phase == null ? "Pending" : phase));
     }
-    return collect(pod, output);
+    BuildStatus status = collect(pod, output);
+    fetchRunResults(request);
+    return status;
+  }
+
+  /**
+   * Copies the run_results.json the sidecar stored to where a local build leaves it, so that the
+   * run reads the final status of every node from it, as it does after a local build. A pod that
+   * stored none (dbt never got to write it, or the sidecar could not reach the store) leaves the
+   * run with what the logs say.
+   */
+  private void fetchRunResults(BuildRequest request) {
+    Path results = workspace.targetPath(request.runDir()).resolve(RUN_RESULTS);
+    Optional<InputStream> stored =
+        artifacts.openRunFile(artifactKey, request.schema(), request.runId(), RUN_RESULTS);
+    if (stored.isEmpty()) {
+      return;
+    }
+    try (InputStream in = stored.get()) {
+      Files.createDirectories(results.getParent());
+      Files.copy(in, results, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the stored run_results.json to " + results, e);
+    }
   }
 
   private void launch(BuildRequest request, String name) {
@@ -93,7 +137,17 @@ final class PodBuildExecutor implements BuildExecutor {
             hasPackages(),
             settings.operatorImage(),
             settings.activeDeadline().toSeconds(),
-            null);
+            null,
+            PodArtifacts.upload(
+                project,
+                "upload-run-artifacts",
+                List.of(
+                    "--schema",
+                    request.schema(),
+                    "--run",
+                    request.runId(),
+                    "--run-dir",
+                    RunPods.RUN_DIR)));
     client.configMaps().resource(RunPods.configMap(project, spec)).patch(ServerSideApply.context());
     client.pods().resource(RunPods.pod(project, spec)).create();
   }

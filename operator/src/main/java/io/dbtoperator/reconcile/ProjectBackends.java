@@ -63,7 +63,7 @@ record ProjectBackends(
     }
   }
 
-  private static WarehouseTarget target(DbtProjectSpec spec, Secrets secrets) {
+  static WarehouseTarget target(DbtProjectSpec spec, Secrets secrets) {
     DbtProjectSpec.Warehouse warehouse = spec.warehouse();
     if (warehouse.type() != DbtProjectSpec.WarehouseType.postgres) {
       throw new SpecProblem(
@@ -111,7 +111,7 @@ record ProjectBackends(
         git.secretRef().name(), git.secretRef().tokenKey(), "spec.git.secretRef");
   }
 
-  private static ArtifactStore artifacts(DbtProjectSpec spec, Secrets secrets) {
+  static ArtifactStore artifacts(DbtProjectSpec spec, Secrets secrets) {
     try {
       return ArtifactLocation.fromSpec(spec.artifacts(), secrets::value, System.getenv()).open();
     } catch (ArtifactStoreException e) {
@@ -119,7 +119,7 @@ record ProjectBackends(
     }
   }
 
-  private static StateStore store(DbtProjectSpec spec, Secrets secrets, Clock clock) {
+  static StateStore store(DbtProjectSpec spec, Secrets secrets, Clock clock) {
     DbtProjectSpec.State state = spec.state();
     if (state == null || state.type() == DbtProjectSpec.StateType.sqlite) {
       String path =

@@ -41,6 +41,7 @@ public final class RunPods {
   static final String CONFIG = "/etc/dbt-operator/run";
   static final String GIT_CREDENTIALS = "/etc/dbt-operator/git";
   static final String OVERLAY = "overlay";
+  static final String ARTIFACTS = "artifacts";
 
   /** The user of every container: the restricted Pod Security level forbids root. */
   static final long RUN_AS_USER = 1000L;
@@ -51,6 +52,8 @@ public final class RunPods {
    * @param commands the dbt commands (arguments without paths), run in order
    * @param secretEnv environment variable name to the Secret key holding its value
    * @param overlay files laid over the checkout, by path relative to the project directory
+   * @param upload a last container that runs only after dbt succeeded (parse pods), or null
+   * @param artifacts the artifacts sidecar that stores the run's files however dbt ends, or null
    */
   public record Spec(
       String podName,
@@ -65,7 +68,8 @@ public final class RunPods {
       boolean deps,
       String operatorImage,
       long activeDeadlineSeconds,
-      Upload upload) {}
+      Upload upload,
+      Upload artifacts) {}
 
   /**
    * A last container, of the operator image, that runs after every dbt container succeeded, e.g.
@@ -103,6 +107,9 @@ public final class RunPods {
     String projectDir = projectDir(git);
     List<Container> init = new ArrayList<>();
     init.add(checkout(project, spec, projectDir));
+    if (spec.artifacts() != null) {
+      init.add(artifactsSidecar(spec));
+    }
     List<List<String>> dbtCommands = new ArrayList<>();
     if (spec.deps()) {
       dbtCommands.add(List.of("deps"));
@@ -183,6 +190,25 @@ public final class RunPods {
         .filter(n -> n.startsWith("dbt"))
         .forEach(names::add);
     return names;
+  }
+
+  /**
+   * A native sidecar (an init container with restartPolicy Always, Kubernetes 1.29 and later): it
+   * runs beside the dbt containers and gets SIGTERM once they are over, whether they succeeded or
+   * not, and then stores the run's files. Its exit code does not count towards the pod's phase, so
+   * the build result stays dbt's; the pod is terminal only after it stopped. It is the only
+   * container with the artifact store's credentials, as Secret references.
+   */
+  private static Container artifactsSidecar(Spec spec) {
+    return new ContainerBuilder()
+        .withName(ARTIFACTS)
+        .withImage(spec.operatorImage())
+        .withRestartPolicy("Always")
+        .withArgs(spec.artifacts().args())
+        .withEnv(secretEnv(spec.artifacts().env()))
+        .withVolumeMounts(mount("workspace", WORKSPACE, true))
+        .withSecurityContext(restricted())
+        .build();
   }
 
   private static Container checkout(DbtProject project, Spec spec, String projectDir) {
@@ -314,10 +340,14 @@ public final class RunPods {
   }
 
   private static VolumeMount mount(String volume, String path) {
+    return mount(volume, path, !volume.equals("workspace"));
+  }
+
+  private static VolumeMount mount(String volume, String path, boolean readOnly) {
     VolumeMount mount = new VolumeMount();
     mount.setName(volume);
     mount.setMountPath(path);
-    mount.setReadOnly(!volume.equals("workspace"));
+    mount.setReadOnly(readOnly);
     return mount;
   }
 

@@ -72,6 +72,30 @@ final class SchemaResources {
   }
 
   /**
+   * Deletes the managed DbtSchemas of schemas the live commit no longer has (a plan retired them),
+   * and takes them out of {@code bySchema}; their deletionPolicy says what happens to the schema.
+   * Hand-written ones are the user's to delete.
+   *
+   * @param schemas the schemas of the live commit
+   */
+  void deleteRetired(Collection<String> schemas, Map<String, DbtSchema> bySchema) {
+    Set<String> live = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    live.addAll(schemas);
+    var retired =
+        bySchema.values().stream()
+            .filter(s -> !live.contains(s.getSpec().schema()))
+            .filter(s -> s.getMetadata().getLabels() != null)
+            .filter(s -> s.getMetadata().getLabels().containsKey(Labels.MANAGED))
+            .toList();
+    for (DbtSchema resource : retired) {
+      if (!resource.isMarkedForDeletion()) {
+        client.resource(resource).delete();
+      }
+      bySchema.remove(resource.getSpec().schema());
+    }
+  }
+
+  /**
    * Patches each schema's status when it differs from the one built now.
    *
    * @param steps where each schema's step is in the current deploy or refresh, by schema name
@@ -86,6 +110,10 @@ final class SchemaResources {
       Instant now) {
     String projectName = project.getMetadata().getName();
     for (DbtSchema resource : schemas.values()) {
+      if (resource.isMarkedForDeletion()) {
+        // Its status tells how the deletion goes (DbtSchemaReconciler).
+        continue;
+      }
       String schema = resource.getSpec().schema();
       SchemaState state = store.schema(projectName, schema).orElse(null);
       List<RunRecord> runs = store.runs(projectName, schema, null, 1).runs();
@@ -114,7 +142,7 @@ final class SchemaResources {
                   : state.liveCommit().substring(0, Math.min(7, state.liveCommit().length())),
               text(state == null ? null : state.lastRefresh()),
               text(state == null ? null : state.lastFullRefresh()),
-              text(nextDue.get(schema)),
+              nextDueText(previous, nextDue.get(schema), now),
               last == null ? null : summary(last),
               requests.handled(schema).refresh(),
               requests.handled(schema).fullRefresh(),
@@ -124,6 +152,23 @@ final class SchemaResources {
         client.resource(resource).patchStatus();
       }
     }
+  }
+
+  /**
+   * The next-due time to show. For a schema already due, the due calculation says "now", which
+   * would make a new status at every pass, and its event another pass: a loop until the tick
+   * refreshes it. An overdue schema keeps the time it was shown with once that time has come (its
+   * due time, or the pass that first found it due), in the past, as the API describes nextDue.
+   */
+  static String nextDueText(DbtSchemaStatus previous, Instant nextDue, Instant now) {
+    String shown = previous == null ? null : previous.nextDue();
+    if (nextDue != null
+        && !nextDue.isAfter(now)
+        && shown != null
+        && !Instant.parse(shown).isAfter(now)) {
+      return shown;
+    }
+    return text(nextDue);
   }
 
   static RunSummary summary(RunRecord run) {

@@ -30,6 +30,9 @@ public interface ArtifactStore extends AutoCloseable {
    */
   String putRunFile(ProjectKey project, String schema, String runId, String fileName, Path file);
 
+  /** Where {@link #putRunFile} stores that file, whether or not it is there yet. */
+  String runFileLocation(ProjectKey project, String schema, String runId, String fileName);
+
   Optional<InputStream> openRunFile(
       ProjectKey project, String schema, String runId, String fileName);
 

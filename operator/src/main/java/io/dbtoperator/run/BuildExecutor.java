@@ -14,4 +14,13 @@ public interface BuildExecutor {
    * @param output receives every line dbt wrote, once per line, by the call that finishes the build
    */
   BuildStatus advance(BuildRequest request, Consumer<String> output);
+
+  /**
+   * Whether the build itself stores the run's files (dbt.log, run_results.json, manifest.json) in
+   * the artifact store, as a build pod's artifacts sidecar does. The run then keeps those copies
+   * and stores its own only for the files the build did not.
+   */
+  default boolean storesRunFiles() {
+    return false;
+  }
 }

@@ -44,6 +44,11 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   @Override
+  public String runFileLocation(ProjectKey project, String schema, String runId, String fileName) {
+    return resolve(ArtifactKeys.runFile(project, schema, runId, fileName)).toUri().toString();
+  }
+
+  @Override
   public Optional<InputStream> openRunFile(
       ProjectKey project, String schema, String runId, String fileName) {
     return open(resolve(ArtifactKeys.runFile(project, schema, runId, fileName)));

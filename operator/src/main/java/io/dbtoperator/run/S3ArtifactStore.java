@@ -226,6 +226,11 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   @Override
+  public String runFileLocation(ProjectKey project, String schema, String runId, String fileName) {
+    return uri(key(ArtifactKeys.runFile(project, schema, runId, fileName)));
+  }
+
+  @Override
   public Optional<InputStream> openRunFile(
       ProjectKey project, String schema, String runId, String fileName) {
     return download(key(ArtifactKeys.runFile(project, schema, runId, fileName)));

@@ -294,6 +294,8 @@ final class SchemaRun {
     if (finished.exitCode() == 0) {
       return StepResult.DONE;
     }
+    // A failed run's files are what explains it; a successful run's are stored when it is recorded.
+    uploadArtifactsRetrying("live " + schema.name() + " is unchanged");
     List<String> failed = progress.failedNodes();
     String command = finished.command() == null ? what : finished.command();
     StringBuilder message =
@@ -441,14 +443,14 @@ final class SchemaRun {
                 full ? startedAt : current.lastFullRefresh(),
                 snapshotsTaken ? startedAt : current.lastSnapshot(),
                 0));
-    uploadArtifactsRetrying();
+    uploadArtifactsRetrying("the schema is live");
   }
 
   /**
-   * Artifacts are the run's record, not its result: by now the schema is live, so a store that
-   * keeps failing costs the files, with a warning, and never the outcome.
+   * Artifacts are the run's record, not its result: a store that keeps failing costs the files,
+   * with a warning, and never the outcome ({@code outcome} says what it is).
    */
-  private void uploadArtifactsRetrying() {
+  private void uploadArtifactsRetrying(String outcome) {
     Retries.failure(Retries.ARTIFACT_ATTEMPTS, this::uploadArtifacts)
         .ifPresent(
             e ->
@@ -459,7 +461,9 @@ final class SchemaRun {
                         + Retries.ARTIFACT_ATTEMPTS
                         + " attempts ("
                         + e.getMessage()
-                        + "); the schema is live; they are kept under "
+                        + "); "
+                        + outcome
+                        + "; they are kept under "
                         + context.workspace().root().resolve(runDir())));
   }
 
@@ -475,29 +479,46 @@ final class SchemaRun {
     Workspace workspace = context.workspace();
     Path dir = workspace.root().resolve(runDir());
     Path log = dir.resolve(DBT_LOG);
-    if (Files.exists(log)) {
-      String location =
-          context
-              .artifacts()
-              .putRunFile(context.artifactKey(), schema.name(), run.id(), DBT_LOG, log);
+    String location = putRunFile(DBT_LOG, log);
+    if (location != null) {
       run = withLogLocation(location);
     }
-    Path results = dir.resolve("target").resolve("run_results.json");
-    if (Files.exists(results)) {
-      context
+    putRunFile("run_results.json", dir.resolve("target").resolve("run_results.json"));
+    putRunFile("manifest.json", workspace.manifestFile());
+  }
+
+  /**
+   * Stores one of the run's files from the workspace, unless the build stored its own copy (a build
+   * pod's, written where dbt ran, is the record; the operator's is what it read through the API).
+   *
+   * @return where the file is stored, or null when neither copy exists
+   */
+  private String putRunFile(String name, Path local) {
+    if (context.builds().storesRunFiles() && isStored(name)) {
+      return context
           .artifacts()
-          .putRunFile(context.artifactKey(), schema.name(), run.id(), "run_results.json", results);
+          .runFileLocation(context.artifactKey(), schema.name(), run.id(), name);
     }
-    if (Files.exists(workspace.manifestFile())) {
-      context
-          .artifacts()
-          .putRunFile(
-              context.artifactKey(),
-              schema.name(),
-              run.id(),
-              "manifest.json",
-              workspace.manifestFile());
+    if (!Files.exists(local)) {
+      return null;
     }
+    return context
+        .artifacts()
+        .putRunFile(context.artifactKey(), schema.name(), run.id(), name, local);
+  }
+
+  private boolean isStored(String name) {
+    Optional<java.io.InputStream> stored =
+        context.artifacts().openRunFile(context.artifactKey(), schema.name(), run.id(), name);
+    if (stored.isEmpty()) {
+      return false;
+    }
+    try {
+      stored.get().close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close the stored " + name + " of run " + run.id(), e);
+    }
+    return true;
   }
 
   private RunRecord withLogLocation(String location) {

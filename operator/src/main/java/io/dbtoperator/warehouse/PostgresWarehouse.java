@@ -45,6 +45,20 @@ public final class PostgresWarehouse implements Warehouse {
   /** First key of the two-key advisory lock that serialises swaps; the second is the schema. */
   private static final int SWAP_LOCK_NAMESPACE = 0x64627430;
 
+  /**
+   * Joins views (v) of other schemas to the relations (t) of schema ? they read; the schema name is
+   * bound twice. Postgres records what a view reads as dependencies of its rewrite rule.
+   */
+  private static final String VIEWS_READING =
+      """
+      from pg_depend d
+      join pg_rewrite r on r.oid = d.objid and d.classid = 'pg_rewrite'::regclass
+      join pg_class v on v.oid = r.ev_class
+      join pg_namespace vn on vn.oid = v.relnamespace
+      join pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_class'::regclass
+      join pg_namespace tn on tn.oid = t.relnamespace
+      where tn.nspname = ? and vn.nspname <> ?""";
+
   private final Connection connection;
   private final String project;
   private final Clock clock;
@@ -208,15 +222,12 @@ public final class PostgresWarehouse implements Warehouse {
     String sql =
         """
         select distinct vn.nspname, v.relname, v.relkind, pg_get_viewdef(v.oid)
-        from pg_depend d
-        join pg_rewrite r on r.oid = d.objid and d.classid = 'pg_rewrite'::regclass
-        join pg_class v on v.oid = r.ev_class
-        join pg_namespace vn on vn.oid = v.relnamespace
-        join pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_class'::regclass
-        join pg_namespace tn on tn.oid = t.relnamespace
-        where tn.nspname = ? and vn.nspname <> ? and v.oid <> t.oid
-        order by 1, 2
-        """;
+        """
+            + VIEWS_READING
+            + """
+             and v.oid <> t.oid
+            order by 1, 2
+            """;
     try (Statement statement = connection.createStatement()) {
       statement.execute("set local search_path = ''");
     }
@@ -412,36 +423,67 @@ public final class PostgresWarehouse implements Warehouse {
 
   @Override
   public void drop(String schema) {
-    if (!schemaExists(schema)) {
-      return;
-    }
-    List<String> outside =
-        query(
-            "check what reads " + schema,
-            """
-            select distinct vn.nspname || '.' || v.relname
-            from pg_depend d
-            join pg_rewrite r on r.oid = d.objid and d.classid = 'pg_rewrite'::regclass
-            join pg_class v on v.oid = r.ev_class
-            join pg_namespace vn on vn.oid = v.relnamespace
-            join pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_class'::regclass
-            join pg_namespace tn on tn.oid = t.relnamespace
-            where tn.nspname = ? and vn.nspname <> ?
-            order by 1
-            """,
-            List.of(schema, schema),
-            rows -> {
-              List<String> names = new ArrayList<>();
-              while (rows.next()) {
-                names.add(rows.getString(1));
-              }
-              return names;
-            });
-    if (!outside.isEmpty()) {
+    List<String> readers = dropUnlessRead(schema);
+    if (!readers.isEmpty()) {
       throw new WarehouseException(
-          "drop " + schema + ": kept, because views in other schemas still read it: " + outside);
+          "drop " + schema + ": kept, because views in other schemas still read it: " + readers);
     }
-    execute("drop schema " + schema, "drop schema if exists " + quote(schema) + " cascade");
+  }
+
+  @Override
+  public List<String> viewsReading(String schema) {
+    return query(
+        "check what reads " + schema,
+        "select distinct vn.nspname || '.' || v.relname " + VIEWS_READING + " order by 1",
+        List.of(schema, schema),
+        PostgresWarehouse::firstColumn);
+  }
+
+  /**
+   * One transaction: the swap lock of the schema, then an ACCESS EXCLUSIVE lock on its relations,
+   * so that no swap moves it and no view elsewhere starts reading it between the check and the
+   * drop. CASCADE then only reaches objects inside the schema, since the check found none outside.
+   */
+  @Override
+  public List<String> dropUnlessRead(String schema) {
+    List<String> readers = new ArrayList<>();
+    inTransaction(
+        "drop schema " + schema,
+        statement -> {
+          lockSwaps(schema);
+          if (!schemaExists(schema)) {
+            return;
+          }
+          List<String> relations = lockableRelations(schema);
+          if (!relations.isEmpty()) {
+            statement.execute(
+                "lock table "
+                    + String.join(
+                        ", ", relations.stream().map(r -> quote(schema) + "." + quote(r)).toList())
+                    + " in access exclusive mode");
+          }
+          readers.addAll(viewsReading(schema));
+          if (readers.isEmpty()) {
+            statement.execute("drop schema " + quote(schema) + " cascade");
+          }
+        });
+    return readers;
+  }
+
+  /**
+   * Tables, views and foreign tables of a schema: what LOCK TABLE accepts. Materialized views it
+   * refuses, so a view created on one of them in the instant between check and drop is not held
+   * off; the drop would then take it along.
+   */
+  private List<String> lockableRelations(String schema) {
+    return query(
+        "list relations of " + schema,
+        """
+        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ? and c.relkind in ('r', 'p', 'v', 'f') order by 1
+        """,
+        List.of(schema),
+        PostgresWarehouse::firstColumn);
   }
 
   @Override
@@ -534,6 +576,14 @@ public final class PostgresWarehouse implements Warehouse {
       throw new WarehouseException("grants: not a valid role name: \"" + role + "\"");
     }
     return "\"" + role.toLowerCase(Locale.ROOT) + "\"";
+  }
+
+  private static List<String> firstColumn(ResultSet rows) throws SQLException {
+    List<String> values = new ArrayList<>();
+    while (rows.next()) {
+      values.add(rows.getString(1));
+    }
+    return values;
   }
 
   @FunctionalInterface

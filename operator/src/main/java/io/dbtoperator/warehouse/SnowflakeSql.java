@@ -131,6 +131,39 @@ public final class SnowflakeSql {
     return "DROP SCHEMA IF EXISTS " + schema(schema) + " CASCADE";
   }
 
+  /**
+   * Drops the schema with what it holds, but with RESTRICT: a foreign key from another schema keeps
+   * it. Snowflake does not track views for DROP, so {@link #selectViewsReading} is asked first.
+   */
+  public String dropSchemaRestrict(String schema) {
+    return "DROP SCHEMA IF EXISTS " + schema(schema) + " RESTRICT";
+  }
+
+  /**
+   * Views and materialized views outside the schema that read one of its objects, as {@code
+   * SCHEMA.VIEW} ({@code DATABASE.SCHEMA.VIEW} in another database). ACCOUNT_USAGE is the only
+   * place Snowflake records dependencies; it lags by up to three hours, so a view created that
+   * recently can be missing.
+   */
+  public String selectViewsReading(String schema) {
+    String stored = literal(storedName("schema", schema));
+    String databaseName = literal(database.substring(1, database.length() - 1));
+    return "SELECT DISTINCT CASE WHEN REFERENCING_DATABASE = "
+        + databaseName
+        + " THEN '' ELSE REFERENCING_DATABASE || '.' END || REFERENCING_SCHEMA || '.' ||"
+        + " REFERENCING_OBJECT_NAME AS READER FROM SNOWFLAKE.ACCOUNT_USAGE.OBJECT_DEPENDENCIES"
+        + " WHERE REFERENCED_DATABASE = "
+        + databaseName
+        + " AND REFERENCED_SCHEMA = "
+        + stored
+        + " AND REFERENCING_OBJECT_DOMAIN IN ('VIEW', 'MATERIALIZED VIEW')"
+        + " AND NOT (REFERENCING_DATABASE = "
+        + databaseName
+        + " AND REFERENCING_SCHEMA = "
+        + stored
+        + ") ORDER BY READER";
+  }
+
   /** One schema with its comment; no row when it does not exist. */
   public String selectSchema(String schema) {
     return "SELECT SCHEMA_NAME, COMMENT FROM "

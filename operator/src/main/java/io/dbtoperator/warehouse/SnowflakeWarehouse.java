@@ -191,6 +191,36 @@ public final class SnowflakeWarehouse implements Warehouse {
   }
 
   @Override
+  public List<String> viewsReading(String schema) {
+    return inSchema(schema, "list views reading", c -> readers(c, schema));
+  }
+
+  @Override
+  public List<String> dropUnlessRead(String schema) {
+    return inSchema(
+        schema,
+        "drop schema",
+        c -> {
+          List<String> readers = readers(c, schema);
+          if (readers.isEmpty()) {
+            execute(c, sql.dropSchemaRestrict(schema));
+          }
+          return readers;
+        });
+  }
+
+  private List<String> readers(Connection c, String schema) throws SQLException {
+    List<String> readers = new ArrayList<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.selectViewsReading(schema))) {
+      while (rows.next()) {
+        readers.add(rows.getString(1).toLowerCase(Locale.ROOT));
+      }
+    }
+    return readers;
+  }
+
+  @Override
   public List<OwnedSchema> ownedSchemas(String liveSchema) {
     return inSchema(
         liveSchema,

@@ -70,8 +70,27 @@ public interface Warehouse extends AutoCloseable {
   /** The grants held on the schema, in the same shape as {@link #applyGrants}. */
   SchemaGrants currentGrants(String schema);
 
-  /** Drops the schema and everything in it; nothing if it does not exist. */
+  /**
+   * Drops the schema and everything in it; nothing if it does not exist.
+   *
+   * @throws WarehouseException when a view in another schema reads it, which is then kept
+   */
   void drop(String schema);
+
+  /**
+   * Views (and materialized views) in other schemas that read a relation of {@code schema}, as
+   * {@code schema.view}, sorted: what dropping it would break.
+   */
+  List<String> viewsReading(String schema);
+
+  /**
+   * Drops the schema and everything in it unless a view in another schema reads it: nothing outside
+   * the schema is ever dropped with it.
+   *
+   * @return the views in other schemas that read it, in which case nothing was dropped; empty when
+   *     it was dropped or did not exist
+   */
+  List<String> dropUnlessRead(String schema);
 
   /**
    * Schemas created by the operator for {@code liveSchema}: their name matches {@link

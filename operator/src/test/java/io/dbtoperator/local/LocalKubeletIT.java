@@ -186,6 +186,56 @@ class LocalKubeletIT {
   }
 
   @Test
+  void aNativeSidecarOutlivesTheContainersAndItsExitCodeDoesNotCount() {
+    String sidecarPod =
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s}
+        spec:
+          restartPolicy: Never
+          volumes: [{name: shared, emptyDir: {}}]
+          initContainers:
+          - name: side
+            image: local/sh
+            restartPolicy: Always
+            args: ['trap "cat $SHARED/out; exit 7" TERM; echo ready; while true; do sleep 0.1; done']
+            env: [{name: SHARED, value: /shared}]
+            volumeMounts: [{name: shared, mountPath: /shared}]
+          containers:
+          - name: main
+            image: local/sh
+            args: ['echo %s > $SHARED/out; exit %d']
+            env: [{name: SHARED, value: /shared}]
+            volumeMounts: [{name: shared, mountPath: /shared}]
+        """;
+    create(sidecarPod.formatted("sidecar-failed", "main-failed", 3));
+    create(sidecarPod.formatted("sidecar-succeeded", "main-succeeded", 0));
+
+    Pod failed = finish("sidecar-failed");
+    Pod succeeded = finish("sidecar-succeeded");
+
+    assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
+    assertThat(terminated(failed).getExitCode()).isEqualTo(3);
+    assertThat(succeeded.getStatus().getPhase())
+        .as("the sidecar's exit code 7 does not count")
+        .isEqualTo("Succeeded");
+    for (Pod pod : List.of(failed, succeeded)) {
+      var side = pod.getStatus().getInitContainerStatuses().get(0);
+      assertThat(side.getState().getTerminated())
+          .as("terminal only once the sidecar stopped")
+          .isNotNull();
+      assertThat(side.getState().getTerminated().getExitCode()).isEqualTo(7);
+    }
+    // SIGTERM goes to the sidecar's process group: the shell may report its sleep as Terminated
+    assertThat(log("sidecar-failed", "side"))
+        .as("the sidecar got SIGTERM after main ended, and read what it wrote")
+        .startsWith("ready\n")
+        .endsWith("main-failed\n");
+    assertThat(log("sidecar-succeeded", "side")).startsWith("ready\n").endsWith("main-succeeded\n");
+  }
+
+  @Test
   void activeDeadlineSecondsKillsThePod() {
     long start = System.nanoTime();
     create(shellPod("deadline", "sleep 60", "activeDeadlineSeconds: 2"));

@@ -178,6 +178,13 @@ class OperatorConfigFileTest {
     assertThatThrownBy(
             () ->
                 OperatorConfigFile.parse(
+                    "schemas:\n  - schema: A\n    deletionPolicy: Drop\n", FILE))
+        .hasMessage(
+            "dbt-operator.yml: schemas[0].deletionPolicy: not allowed in dbt-operator.yml (set it"
+                + " on the DbtSchema)");
+    assertThatThrownBy(
+            () ->
+                OperatorConfigFile.parse(
                     "schemas:\n  - schema: A\n  - schema: B\n  - schema: a\n", FILE))
         .hasMessage("dbt-operator.yml: schemas[2].schema: a is already configured by schemas[0]");
   }

@@ -35,7 +35,7 @@ class GeneratedResourcesTest {
     }
   }
 
-  private static RunPods.Spec spec() {
+  private static RunPods.Spec spec() throws IOException {
     return new RunPods.Spec(
         "analytics-marts-20261123080000-3f2a9c41-d",
         "MARTS",
@@ -53,7 +53,17 @@ class GeneratedResourcesTest {
         true,
         "ghcr.io/dbt-operator/dbt-operator:0.1.0",
         21600,
-        null);
+        null,
+        PodArtifacts.upload(
+            example(),
+            "upload-run-artifacts",
+            List.of(
+                "--schema",
+                "MARTS",
+                "--run",
+                "20261123080000-3f2a9c41-d",
+                "--run-dir",
+                RunPods.RUN_DIR)));
   }
 
   @Test
@@ -70,7 +80,8 @@ class GeneratedResourcesTest {
     containers.addAll(pod.getSpec().getContainers());
     assertThat(containers)
         .extracting(Container::getName)
-        .containsExactly("checkout", "dbt-1-deps", "dbt-2-build", "dbt");
+        .containsExactly("checkout", "artifacts", "dbt-1-deps", "dbt-2-build", "dbt");
+    assertThat(RunPods.dbtContainers(pod)).containsExactly("dbt-1-deps", "dbt-2-build", "dbt");
     for (Container container : containers) {
       assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
       assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
@@ -79,7 +90,27 @@ class GeneratedResourcesTest {
           .filter(e -> e.getValue() != null)
           .forEach(e -> assertThat(e.getName()).isEqualTo("DBT_SEND_ANONYMOUS_USAGE_STATS"));
     }
-    Container dbt = containers.get(3);
+    Container artifacts = containers.get(1);
+    assertThat(artifacts.getRestartPolicy()).as("a native sidecar").isEqualTo("Always");
+    assertThat(artifacts.getImage()).isEqualTo("ghcr.io/dbt-operator/dbt-operator:0.1.0");
+    assertThat(artifacts.getArgs())
+        .startsWith(
+            "upload-run-artifacts",
+            "--artifacts",
+            "s3://analytics-dbt-artifacts/prod/?region=eu-west-1")
+        .contains("--run-dir", "/workspace/run");
+    assertThat(artifacts.getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValueFrom().getSecretKeyRef().getName())
+        .containsExactly("AWS_ACCESS_KEY_ID=analytics-s3", "AWS_SECRET_ACCESS_KEY=analytics-s3");
+    assertThat(artifacts.getVolumeMounts())
+        .singleElement()
+        .satisfies(m -> assertThat(m.getReadOnly()).isTrue());
+    for (Container other : containers) {
+      if (other != artifacts) {
+        assertThat(other.getEnv()).noneMatch(e -> e.getName().startsWith("AWS_"));
+      }
+    }
+    Container dbt = containers.get(4);
     assertThat(dbt.getImage()).isEqualTo("ghcr.io/dbt-labs/dbt-snowflake:1.9.latest");
     assertThat(dbt.getArgs()).startsWith("--log-format", "json", "--no-use-colors", "snapshot");
     assertThat(dbt.getArgs()).contains("--project-dir", "/workspace/repo/dbt");
@@ -113,7 +144,8 @@ class GeneratedResourcesTest {
             3600,
             new RunPods.Upload(
                 List.of("upload-manifest", "--artifacts", "s3://analytics-dbt-artifacts/prod/"),
-                Map.of("AWS_ACCESS_KEY_ID", new RunPods.SecretKey("analytics-s3", "accessKeyId"))));
+                Map.of("AWS_ACCESS_KEY_ID", new RunPods.SecretKey("analytics-s3", "accessKeyId"))),
+            null);
     Pod pod = RunPods.pod(example(), parse);
     Golden.assertMatches("k8s/parse-pod.yaml", Serialization.asYaml(pod));
     assertThat(pod.getSpec().getInitContainers())

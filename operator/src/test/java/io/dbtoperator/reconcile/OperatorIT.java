@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtSchema;
 import io.dbtoperator.run.PostgresHarness;
+import io.dbtoperator.state.RunRecord;
+import io.dbtoperator.state.RunStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -229,6 +231,8 @@ class OperatorIT {
         .as("live marts untouched")
         .isEqualTo(ordersBefore);
     assertThat(f.reasons()).contains("TestsFailed");
+    assertRunFilesStored(RunStatus.FAILED, "\"fail\"");
+    assertRunFilesStored(RunStatus.SUCCESSFUL, "\"success\"");
 
     String c4 = f.git.delete("tests/orders_are_never_empty.sql").commit("c4: the bad test removed");
     f.mergePatch("{\"spec\":{\"git\":{\"commit\":\"" + c4 + "\"}}}");
@@ -436,6 +440,36 @@ class OperatorIT {
     assertThat(places)
         .hasSizeGreaterThan(5)
         .noneSatisfy(text -> assertThat(text).contains(OperatorFixture.PASSWORD));
+  }
+
+  /**
+   * The artifacts sidecar stored dbt's files of a marts run that ended so, at the CLI's keys; a
+   * failed run's record names the failing test, read from those results.
+   */
+  private static void assertRunFilesStored(RunStatus status, String nodeStatus) {
+    RunRecord run =
+        f.runs("marts").stream()
+            .filter(r -> r.status() == status)
+            .filter(
+                r ->
+                    status == RunStatus.FAILED
+                        ? r.message() != null && r.message().contains("failed (exit")
+                        : r.id().endsWith("-d"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no " + status + " build of marts"));
+    Path files =
+        temp.resolve("artifacts").resolve(f.namespace).resolve("shop/runs/marts").resolve(run.id());
+    assertThat(files.resolve("run_results.json"))
+        .as("run_results.json of " + run.id())
+        .content()
+        .contains(nodeStatus);
+    assertThat(files.resolve("dbt.log")).isNotEmptyFile();
+    assertThat(files.resolve("manifest.json")).isNotEmptyFile();
+    assertThat(run.logLocation()).isEqualTo(files.resolve("dbt.log").toUri().toString());
+    if (status == RunStatus.FAILED) {
+      assertThat(files.resolve("run_results.json")).content().contains("orders_are_never_empty");
+      assertThat(run.message()).contains("orders_are_never_empty");
+    }
   }
 
   static JsonNode cliPlan(String from, String to) throws IOException, InterruptedException {

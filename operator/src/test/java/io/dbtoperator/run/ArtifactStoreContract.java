@@ -77,6 +77,9 @@ public abstract class ArtifactStoreContract {
     store.putDocs(PROJECT, docs("v1", "index.html", "catalog.json", "manifest.json"));
 
     assertThat(log).isEqualTo(locationOf("analytics/jaffle/runs/marts/run-1/dbt.log"));
+    assertThat(store.runFileLocation(PROJECT, "marts", "run-1", "dbt.log")).isEqualTo(log);
+    assertThat(store.runFileLocation(PROJECT, "marts", "run-2", "dbt.log"))
+        .isEqualTo(locationOf("analytics/jaffle/runs/marts/run-2/dbt.log"));
     assertThat(storedKeys())
         .containsExactly(
             "analytics/jaffle/docs/catalog.json",

@@ -51,6 +51,15 @@ class SnowflakeSqlTest {
   }
 
   @Test
+  void dropUnlessRead() throws IOException {
+    List<String> statements = new ArrayList<>();
+    statements.add(sql.queryTag("shop", "marts", "delete"));
+    statements.add(sql.selectViewsReading("marts"));
+    statements.add(sql.dropSchemaRestrict("marts"));
+    assertGolden("drop-unless-read", statements);
+  }
+
+  @Test
   void deploySwap() throws IOException {
     List<String> statements = new ArrayList<>();
     statements.add(sql.queryTag("shop", staging.name(), "run-2"));

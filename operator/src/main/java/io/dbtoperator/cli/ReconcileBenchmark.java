@@ -1,0 +1,683 @@
+package io.dbtoperator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbtoperator.api.DbtProject;
+import io.dbtoperator.api.DbtSchema;
+import io.dbtoperator.plan.ManifestReader;
+import io.dbtoperator.plan.SchemaGraph;
+import io.dbtoperator.plan.SchemaNode;
+import io.dbtoperator.reconcile.Labels;
+import io.dbtoperator.run.ArtifactStore;
+import io.dbtoperator.run.LocalArtifactStore;
+import io.dbtoperator.state.ManifestPointer;
+import io.dbtoperator.state.SchemaState;
+import io.dbtoperator.state.SqliteStateStore;
+import io.dbtoperator.state.StateStore;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The operator benchmark's driver, as bench/reconcile.sh runs it: an embedded PostgreSQL with a
+ * database per project, the state stores and artifact store seeded so that every schema is live at
+ * the commit and due for a refresh, the DbtProjects on the API server, and the operator as its own
+ * process. Then one tick on every project at once, and the figures: the time until every due run's
+ * pod exists, the operator's API requests (from the API server's audit log, which records only the
+ * operator's user), and its heap after a GC; with PROFILE=1 in the environment, also where the
+ * operator's reconciler threads spend the time (thread-dump samples). It prints figures; it is not
+ * a test.
+ *
+ * <p>Arguments: work-dir repo-url commit manifest config projects operator-kubeconfig audit-log jar
+ * [operator JVM options...]. The admin client comes from KUBECONFIG.
+ */
+public final class ReconcileBenchmark {
+  static final String NAMESPACE = "bench";
+  static final String OPERATOR_USER = "dbt-operator";
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(15);
+  static final Duration LAUNCH_TIMEOUT = Duration.ofMinutes(10);
+  static final Duration STEADY_WINDOW = Duration.ofSeconds(10);
+  static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ReconcileBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path work = Path.of(args[0]).toAbsolutePath();
+    String repoUrl = args[1];
+    String commit = args[2];
+    Path manifest = Path.of(args[3]);
+    Path config = Path.of(args[4]);
+    int projects = Integer.parseInt(args[5]);
+    Path operatorKubeconfig = Path.of(args[6]);
+    Path audit = Path.of(args[7]);
+    Path jar = Path.of(args[8]);
+    List<String> operatorJvm = List.of(args).subList(9, args.length);
+
+    List<String> schemas =
+        SchemaGraph.build(ManifestReader.read(manifest), PlanCommand.readConfig(config))
+            .schemas()
+            .stream()
+            .map(SchemaNode::name)
+            .toList();
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= projects; i++) {
+      names.add(String.format(Locale.ROOT, "bench-%03d", i));
+    }
+    int due = projects * schemas.size();
+    log("%d projects x %d schemas = %d due schemas", projects, schemas.size(), due);
+
+    // fsync off: the warehouse's durability is not what is measured, and 2 shared cores are slow
+    // enough without it.
+    try (EmbeddedPostgres postgres =
+            EmbeddedPostgres.builder()
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .setServerConfig("max_connections", "300")
+                .setDataDirectory(work.resolve("postgres"))
+                .start();
+        KubernetesClient admin = new KubernetesClientBuilder().build()) {
+      String password =
+          java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(12));
+      preparePostgres(postgres.getPort(), password, names);
+      seed(work, names, schemas, commit, manifest);
+      createResources(admin, work, names, repoUrl, commit, postgres.getPort(), password);
+      log("seeded; starting the operator");
+      Process operator = startOperator(jar, operatorJvm, work, operatorKubeconfig, schemas.size());
+      // Interrupted (Ctrl-C), the operator must not outlive the benchmark.
+      Thread stopOperator = new Thread(operator::destroy);
+      Runtime.getRuntime().addShutdownHook(stopOperator);
+      try {
+        run(admin, operator, audit, names, due, "1".equals(System.getenv("PROFILE")));
+      } finally {
+        operator.destroy();
+        if (!operator.waitFor(20, TimeUnit.SECONDS)) {
+          operator.destroyForcibly();
+        }
+        Runtime.getRuntime().removeShutdownHook(stopOperator);
+      }
+    }
+  }
+
+  private static void run(
+      KubernetesClient admin,
+      Process operator,
+      Path audit,
+      List<String> names,
+      int due,
+      boolean profile)
+      throws Exception {
+    Instant started = Instant.now();
+    awaitReady(admin, operator, names, due);
+    log("every project Ready after %.1f s; waiting for the operator to go quiet", since(started));
+    AuditLog log = new AuditLog(audit);
+    log.awaitQuiet(Duration.ofSeconds(3), Duration.ofMinutes(2));
+
+    Map<String, Instant> pods = new ConcurrentHashMap<>();
+    AtomicReference<Instant> lastPod = new AtomicReference<>();
+    try (Watch watch =
+        admin
+            .pods()
+            .inNamespace(NAMESPACE)
+            .withLabel(Labels.MANAGED_BY, Labels.OPERATOR)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    if (action == Action.ADDED
+                        && pods.putIfAbsent(pod.getMetadata().getName(), Instant.now()) == null) {
+                      lastPod.set(Instant.now());
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {
+                    log("pod watch closed: %s", cause.getMessage());
+                  }
+                })) {
+      int before = pods.size();
+      if (before != 0) {
+        throw new IllegalStateException(before + " run pods exist before the tick");
+      }
+      Instant tick = tick(admin, names);
+      log("tick fired at %s on %d projects", tick, names.size());
+      // Each dump is a jcmd process (a JVM start) and a safepoint in the operator: on a small
+      // machine that slows the launch it measures, so the profile is asked for separately.
+      ThreadSampler sampler = profile ? new ThreadSampler(operator.pid()) : null;
+      Instant deadline = tick.plus(LAUNCH_TIMEOUT);
+      while (pods.size() < due && Instant.now().isBefore(deadline) && operator.isAlive()) {
+        if (sampler != null) {
+          sampler.sample();
+        }
+        Thread.sleep(SAMPLE_EVERY.toMillis());
+      }
+      Instant launched = lastPod.get();
+      boolean complete = pods.size() >= due;
+      double launchSeconds =
+          launched == null ? Double.NaN : Duration.between(tick, launched).toMillis() / 1000.0;
+      // The window ends when every project has written its status after the tick: its first
+      // pass is over, including the schema statuses it writes after creating the pods.
+      Instant passesDone = log.awaitStatusWrites(tick, names, Duration.ofMinutes(2));
+      Instant windowEnd = passesDone == null ? Instant.now() : passesDone;
+      if (launched != null && launched.isAfter(windowEnd)) {
+        windowEnd = launched;
+      }
+      Thread.sleep(STEADY_WINDOW.toMillis() + 1000);
+      log.read();
+      Instant steadyEnd = windowEnd.plus(STEADY_WINDOW);
+      Map<String, Integer> launch = log.countBetween(tick, windowEnd);
+      Map<String, Integer> steady = log.countBetween(windowEnd, steadyEnd);
+      Heap heap = Heap.afterGc(operator.pid());
+
+      int launchTotal = launch.values().stream().mapToInt(Integer::intValue).sum();
+      int steadyTotal = steady.values().stream().mapToInt(Integer::intValue).sum();
+      System.out.printf(
+          Locale.ROOT, "due_schemas=%d pods_created=%d complete=%s%n", due, pods.size(), complete);
+      System.out.printf(
+          Locale.ROOT,
+          "time_to_launch_s=%.2f goal_s=5 ratio=%.2fx%n",
+          launchSeconds,
+          launchSeconds / 5.0);
+      System.out.printf(
+          Locale.ROOT,
+          "launch_window_s=%.2f requests=%d per_due_schema=%.2f%n",
+          Duration.between(tick, windowEnd).toMillis() / 1000.0,
+          launchTotal,
+          launchTotal / (double) due);
+      launch.forEach(
+          (key, count) ->
+              System.out.printf(
+                  Locale.ROOT,
+                  "  launch %-40s %6d  %.2f/schema%n",
+                  key,
+                  count,
+                  count / (double) due));
+      System.out.printf(
+          Locale.ROOT,
+          "steady_window_s=%d requests=%d per_due_schema=%.2f (runs pending, no kubelet)%n",
+          STEADY_WINDOW.toSeconds(),
+          steadyTotal,
+          steadyTotal / (double) due);
+      steady.forEach(
+          (key, count) ->
+              System.out.printf(
+                  Locale.ROOT,
+                  "  steady %-40s %6d  %.2f/schema%n",
+                  key,
+                  count,
+                  count / (double) due));
+      System.out.printf(
+          Locale.ROOT,
+          "heap_after_gc_mib=%.1f goal_mib=256 ratio=%.2fx heap_committed_mib=%.1f%n",
+          heap.usedMib(),
+          heap.usedMib() / 256.0,
+          heap.committedMib());
+      if (sampler != null) {
+        sampler.print();
+      }
+    }
+  }
+
+  /** Every project Ready and every DbtSchema created with a Ready status. */
+  private static void awaitReady(
+      KubernetesClient admin, Process operator, List<String> names, int due)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(READY_TIMEOUT);
+    Set<String> wanted = new HashSet<>(names);
+    while (true) {
+      if (!operator.isAlive()) {
+        throw new IllegalStateException("the operator exited with " + operator.exitValue());
+      }
+      long ready =
+          admin.resources(DbtProject.class).inNamespace(NAMESPACE).list().getItems().stream()
+              .filter(p -> wanted.contains(p.getMetadata().getName()))
+              .filter(p -> p.getStatus() != null && "Ready".equals(p.getStatus().phase()))
+              .count();
+      long schemas =
+          admin.resources(DbtSchema.class).inNamespace(NAMESPACE).list().getItems().stream()
+              .filter(s -> s.getStatus() != null && "Ready".equals(s.getStatus().phase()))
+              .count();
+      if (ready == names.size() && schemas == due) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException(
+            "not ready in "
+                + READY_TIMEOUT
+                + ": "
+                + ready
+                + " projects, "
+                + schemas
+                + " schemas Ready");
+      }
+      Thread.sleep(2000);
+    }
+  }
+
+  /** The clock's annotation on every project at once, as their CronJobs would set it. */
+  private static Instant tick(KubernetesClient admin, List<String> names) throws Exception {
+    Instant tick = Instant.now();
+    String token = tick.toString();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> patches = new ArrayList<>();
+      for (String name : names) {
+        patches.add(
+            pool.submit(
+                () ->
+                    admin
+                        .resources(DbtProject.class)
+                        .inNamespace(NAMESPACE)
+                        .withName(name)
+                        .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"annotations\":{\""
+                                + Labels.REFRESH_REQUESTED
+                                + "\":\""
+                                + token
+                                + "\"}}}")));
+      }
+      for (Future<?> patch : patches) {
+        patch.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    return tick;
+  }
+
+  private static void preparePostgres(int port, String password, List<String> names)
+      throws SQLException {
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+        Statement s = c.createStatement()) {
+      s.execute("create role dbt login createrole password '" + password + "'");
+      for (String name : names) {
+        // A database per project: projects of one repository build schemas of the same names.
+        s.execute("create database " + database(name) + " owner dbt");
+      }
+    }
+  }
+
+  static String database(String project) {
+    return project.replace('-', '_');
+  }
+
+  /**
+   * What a finished deploy leaves: every schema live at the commit, refreshed two hours ago (the
+   * project's cadence is hourly, so all are due), the manifest pointer at the commit, and the
+   * commit's manifest in the artifact store. No parse pod and no deploy are needed then.
+   */
+  private static void seed(
+      Path work, List<String> names, List<String> schemas, String commit, Path manifest) {
+    Instant refreshed = Instant.now().minus(Duration.ofHours(2));
+    try (ArtifactStore artifacts = new LocalArtifactStore(work.resolve("artifacts"))) {
+      for (String name : names) {
+        try (StateStore store =
+            SqliteStateStore.open(work.resolve("state").resolve(name + ".db"), Clock.systemUTC())) {
+          for (String schema : schemas) {
+            if (!store.compareAndSet(
+                0, new SchemaState(name, schema, commit, refreshed, refreshed, null, 0))) {
+              throw new IllegalStateException(name + "/" + schema + " is already in the store");
+            }
+          }
+          store.compareAndSetManifest(
+              0, new ManifestPointer(name, commit, "manifest/" + commit + ".json", refreshed, 0));
+        }
+        artifacts.putManifest(new ArtifactStore.ProjectKey(NAMESPACE, name), commit, manifest);
+      }
+    }
+  }
+
+  private static void createResources(
+      KubernetesClient admin,
+      Path work,
+      List<String> names,
+      String repoUrl,
+      String commit,
+      int port,
+      String password) {
+    admin
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .create();
+    admin
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("bench-pg")
+                .endMetadata()
+                .withStringData(Map.of("password", password))
+                .build())
+        .create();
+    for (String name : names) {
+      // The clock never fires during the run (1 January): the tick is the benchmark's own.
+      String yaml =
+          """
+          apiVersion: dbtoperator.io/v1alpha1
+          kind: DbtProject
+          metadata: {name: %s, namespace: %s}
+          spec:
+            git: {url: "%s", commit: "%s"}
+            warehouse:
+              type: postgres
+              postgres: {host: localhost, port: %d, database: %s, user: dbt, schema: public}
+              secretRef: {name: bench-pg, passwordKey: password}
+            state: {type: sqlite, sqlite: {path: "%s"}}
+            artifacts: {type: local, local: {path: "%s"}}
+            clock: "0 0 1 1 *"
+          """
+              .formatted(
+                  name,
+                  NAMESPACE,
+                  repoUrl,
+                  commit,
+                  port,
+                  database(name),
+                  work.resolve("state").resolve(name + ".db"),
+                  work.resolve("artifacts"));
+      admin.resource(Serialization.unmarshal(yaml, DbtProject.class)).create();
+    }
+  }
+
+  private static Process startOperator(
+      Path jar, List<String> jvm, Path work, Path kubeconfig, int maxRuns) throws IOException {
+    List<String> command = new ArrayList<>(List.of("java"));
+    command.addAll(jvm);
+    command.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "operator",
+            "--work-dir",
+            work.resolve("operator").toString(),
+            "--image",
+            "dbt-operator:bench",
+            // Every due schema of a project may start in the tick; the default of 4 at once
+            // would hold back the rest for a free slot, which only a finished build gives.
+            "--max-runs",
+            Integer.toString(maxRuns),
+            // No git poll in the measured window: the projects pin a commit.
+            "--git-poll",
+            "PT30M"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("operator.log").toFile());
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    return builder.start();
+  }
+
+  static double since(Instant start) {
+    return Duration.between(start, Instant.now()).toMillis() / 1000.0;
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, "[reconcile-bench] " + format + "%n", args);
+  }
+
+  /**
+   * The API server's audit log of the operator's user: one RequestReceived event per request, at
+   * its arrival; a ResponseComplete event per request that ended.
+   */
+  static final class AuditLog {
+    private final Path file;
+    private final List<JsonNode> received = new ArrayList<>();
+    private final List<JsonNode> completed = new ArrayList<>();
+    private long offset;
+
+    AuditLog(Path file) {
+      this.file = file;
+    }
+
+    /** Reads the events written since the last call; a line still being written waits. */
+    void read() {
+      if (!Files.exists(file)) {
+        return;
+      }
+      byte[] bytes;
+      try (var channel = Files.newByteChannel(file)) {
+        channel.position(offset);
+        bytes = java.nio.channels.Channels.newInputStream(channel).readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the audit log " + file, e);
+      }
+      int end = bytes.length;
+      while (end > 0 && bytes[end - 1] != '\n') {
+        end--;
+      }
+      offset += end;
+      for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode event;
+        try {
+          event = JSON.readTree(line);
+        } catch (IOException e) {
+          throw new UncheckedIOException(
+              "the audit log " + file + " has a line that is no JSON", e);
+        }
+        if (!OPERATOR_USER.equals(event.path("user").path("username").asText())) {
+          continue;
+        }
+        switch (event.path("stage").asText()) {
+          case "RequestReceived" -> received.add(event);
+          case "ResponseComplete" -> completed.add(event);
+          default -> {}
+        }
+      }
+    }
+
+    /** Until no request of the operator arrived for {@code quiet}. */
+    void awaitQuiet(Duration quiet, Duration timeout) throws InterruptedException {
+      Instant deadline = Instant.now().plus(timeout);
+      int seen = -1;
+      Instant since = Instant.now();
+      while (Instant.now().isBefore(deadline)) {
+        read();
+        if (received.size() != seen) {
+          seen = received.size();
+          since = Instant.now();
+        } else if (Duration.between(since, Instant.now()).compareTo(quiet) >= 0) {
+          return;
+        }
+        Thread.sleep(250);
+      }
+      log("the operator did not go quiet in %s; measuring anyway", timeout);
+    }
+
+    /**
+     * When the last of the projects wrote its status after {@code after}; null if one did not
+     * within the timeout.
+     */
+    Instant awaitStatusWrites(Instant after, List<String> names, Duration timeout)
+        throws InterruptedException {
+      Instant deadline = Instant.now().plus(timeout);
+      while (Instant.now().isBefore(deadline)) {
+        read();
+        Map<String, Instant> first = new TreeMap<>();
+        for (JsonNode event : completed) {
+          JsonNode ref = event.path("objectRef");
+          Instant at = Instant.parse(event.path("stageTimestamp").asText());
+          if ("dbtprojects".equals(ref.path("resource").asText())
+              && "status".equals(ref.path("subresource").asText())
+              && at.isAfter(after)) {
+            first.merge(ref.path("name").asText(), at, (a, b) -> a.isBefore(b) ? a : b);
+          }
+        }
+        if (first.keySet().containsAll(names)) {
+          return first.values().stream().max(Instant::compareTo).orElseThrow();
+        }
+        Thread.sleep(250);
+      }
+      log("not every project wrote its status within %s of the tick", timeout);
+      return null;
+    }
+
+    /** Requests that arrived in (from, to], by verb and resource. */
+    Map<String, Integer> countBetween(Instant from, Instant to) {
+      Map<String, Integer> counts = new TreeMap<>();
+      for (JsonNode event : received) {
+        Instant at = Instant.parse(event.path("requestReceivedTimestamp").asText());
+        if (!at.isAfter(from) || at.isAfter(to)) {
+          continue;
+        }
+        JsonNode ref = event.path("objectRef");
+        String resource = ref.path("resource").asText("");
+        if (!ref.path("subresource").asText("").isEmpty()) {
+          resource += "/" + ref.path("subresource").asText();
+        }
+        counts.merge(event.path("verb").asText() + " " + resource, 1, Integer::sum);
+      }
+      return counts;
+    }
+  }
+
+  /** The operator's heap after a full GC, from jcmd. */
+  record Heap(double usedMib, double committedMib) {
+    private static final Pattern TOTAL =
+        Pattern.compile("total (\\d+)K, used (\\d+)K", Pattern.CASE_INSENSITIVE);
+
+    static Heap afterGc(long pid) throws IOException, InterruptedException {
+      jcmd(pid, "GC.run");
+      String info = jcmd(pid, "GC.heap_info");
+      Matcher m = TOTAL.matcher(info);
+      if (!m.find()) {
+        throw new IllegalStateException("jcmd GC.heap_info printed no heap total: " + info);
+      }
+      return new Heap(Long.parseLong(m.group(2)) / 1024.0, Long.parseLong(m.group(1)) / 1024.0);
+    }
+  }
+
+  static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    Process process =
+        new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException("jcmd " + command + " failed: " + out);
+    }
+    return out;
+  }
+
+  /**
+   * Where the operator's reconciler threads are, from thread dumps taken while the runs launch:
+   * each busy reconciler thread counts once per dump, under the first frame from the top that
+   * belongs to a known library (warehouse, API, state store, git), else under the first operator
+   * class. A sampling profile: it shows where the wall time goes, waits on the network included.
+   */
+  static final class ThreadSampler {
+    private static final Map<String, String> LIBRARIES = new java.util.LinkedHashMap<>();
+
+    static {
+      LIBRARIES.put("org.postgresql.", "warehouse (JDBC)");
+      LIBRARIES.put("io.dbtoperator.warehouse.", "warehouse (JDBC)");
+      LIBRARIES.put("io.fabric8.", "Kubernetes API");
+      LIBRARIES.put("okhttp3.", "Kubernetes API");
+      LIBRARIES.put("jdk.internal.net.http.", "Kubernetes API");
+      LIBRARIES.put("org.sqlite.", "state store (SQLite)");
+      LIBRARIES.put("io.dbtoperator.state.", "state store (SQLite)");
+      LIBRARIES.put("org.eclipse.jgit.", "git (JGit)");
+    }
+
+    private final long pid;
+    private final Map<String, Integer> counts = new TreeMap<>();
+    private int dumps;
+
+    ThreadSampler(long pid) {
+      this.pid = pid;
+    }
+
+    void sample() throws IOException, InterruptedException {
+      String dump = jcmd(pid, "Thread.print");
+      dumps++;
+      for (String thread : dump.split("\n\n")) {
+        if (!thread.contains("io.dbtoperator.reconcile.")) {
+          continue;
+        }
+        counts.merge(classify(thread), 1, Integer::sum);
+      }
+    }
+
+    static String classify(String thread) {
+      for (String line : thread.split("\n")) {
+        String frame = line.trim();
+        if (!frame.startsWith("at ")) {
+          continue;
+        }
+        String method = frame.substring(3);
+        for (Map.Entry<String, String> library : LIBRARIES.entrySet()) {
+          if (method.startsWith(library.getKey())) {
+            return library.getValue();
+          }
+        }
+        if (method.startsWith("io.dbtoperator.")) {
+          String type = method.substring(0, method.indexOf('('));
+          type = type.substring(0, type.lastIndexOf('.'));
+          return "operator code (" + type.substring(type.lastIndexOf('.') + 1) + ")";
+        }
+      }
+      return "other";
+    }
+
+    void print() {
+      int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+      System.out.printf(
+          Locale.ROOT,
+          "reconciler_thread_samples=%d dumps=%d (busy reconciler threads per dump: %.1f)%n",
+          total,
+          dumps,
+          dumps == 0 ? 0.0 : total / (double) dumps);
+      counts.entrySet().stream()
+          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+          .forEach(
+              e ->
+                  System.out.printf(
+                      Locale.ROOT,
+                      "  %-45s %5.1f%%%n",
+                      e.getKey(),
+                      100.0 * e.getValue() / Math.max(1, total)));
+    }
+  }
+}
