@@ -197,6 +197,7 @@ final class LocalCommand implements Callable<Integer> {
             OPERATOR_IMAGE,
             4,
             4,
+            4,
             Duration.ofHours(6),
             Duration.ofSeconds(5),
             3,

@@ -53,6 +53,13 @@ final class OperatorCommand implements Callable<Integer> {
   int maxRuns;
 
   @Option(
+      names = "--max-runs-total",
+      defaultValue = "20",
+      description =
+          "Schema runs at once in all projects of this operator (default: ${DEFAULT-VALUE}).")
+  int maxRunsTotal;
+
+  @Option(
       names = "--max-failures",
       defaultValue = "3",
       description = "Consecutive failures after which a schema is Stalled.")
@@ -85,6 +92,9 @@ final class OperatorCommand implements Callable<Integer> {
     if (maxRuns < 1) {
       throw new UserInputException("--max-runs: must be at least 1, got " + maxRuns);
     }
+    if (maxRunsTotal < 1) {
+      throw new UserInputException("--max-runs-total: must be at least 1, got " + maxRunsTotal);
+    }
     if (retryBase.isNegative() || retryBase.isZero()) {
       throw new UserInputException("--retry-base: must be positive, got " + retryBase);
     }
@@ -101,6 +111,7 @@ final class OperatorCommand implements Callable<Integer> {
             image,
             threads,
             maxRuns,
+            maxRunsTotal,
             Duration.ofHours(6),
             gitPoll,
             maxFailures,

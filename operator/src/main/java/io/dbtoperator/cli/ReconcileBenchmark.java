@@ -438,6 +438,9 @@ public final class ReconcileBenchmark {
             // would hold back the rest for a free slot, which only a finished build gives.
             "--max-runs",
             Integer.toString(maxRuns),
+            // Nor an operator-wide limit: the benchmark launches every due run of every project.
+            "--max-runs-total",
+            "1000000",
             // No git poll in the measured window: the projects pin a commit.
             "--git-poll",
             "PT30M"));

@@ -59,6 +59,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   private final OperatorSettings settings;
   private final Clock clock;
   private final GitCache git;
+  private final ProgressThrottle progress = new ProgressThrottle();
   private final StepHook hook;
 
   public DbtProjectReconciler(OperatorSettings settings, Clock clock) {
@@ -152,11 +153,12 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       }
       Workspace workspace = runner.workspace(desired);
       SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
-      SchemaResources schemaResources = new SchemaResources(client, project);
+      SchemaResources schemaResources = new SchemaResources(client, project, progress);
       List<String> schemaNames = graph.schemas().stream().map(SchemaNode::name).toList();
       Map<String, DbtSchema> schemas =
           schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
       ManualRequests requests = new ManualRequests(schemas);
+      int runSlots = RunSlots.forProject(project, buildPods(context), settings);
       Plan plan = runner.plan(desired);
       status.plan(plan);
       if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
@@ -180,7 +182,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               && "AwaitingApproval".equals(project.getStatus().phase())) {
             events.record(project, false, "PlanApproved", "plan " + plan.hash() + " approved");
           }
-          var progress = runner.advanceDeploy(desired, settings.maxRunsPerProject(), retries);
+          var progress = runner.advanceDeploy(desired, runSlots, retries);
           progress.steps().forEach(s -> steps.put(s.step().schema(), s));
           status.deploying(progress.steps());
           status.live(runner.liveCommit().orElse(null));
@@ -199,7 +201,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               runner.advanceRefresh(
                   tick ? now : null,
                   requested,
-                  settings.maxRunsPerProject(),
+                  runSlots,
                   new RetryPolicy(
                           backends.store(), project.getMetadata().getName(), live, now, settings)
                       .except(requested.keySet()));
@@ -355,6 +357,15 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         hook,
         line -> {},
         overlay);
+  }
+
+  /** Every build pod the operator's informer has seen, in all the projects. */
+  @SuppressWarnings("unchecked")
+  private static java.util.stream.Stream<Pod> buildPods(Context<DbtProject> context) {
+    var pods =
+        (InformerEventSource<Pod, DbtProject>)
+            context.eventSourceRetriever().getEventSourceFor(Pod.class);
+    return pods.list(pod -> true);
   }
 
   private void applyClock(KubernetesClient client, DbtProject project) {

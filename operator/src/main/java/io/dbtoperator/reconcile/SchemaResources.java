@@ -27,10 +27,12 @@ import java.util.TreeMap;
 final class SchemaResources {
   private final KubernetesClient client;
   private final DbtProject project;
+  private final ProgressThrottle progress;
 
-  SchemaResources(KubernetesClient client, DbtProject project) {
+  SchemaResources(KubernetesClient client, DbtProject project, ProgressThrottle progress) {
     this.client = client;
     this.project = project;
+    this.progress = progress;
   }
 
   /** Creates the missing DbtSchemas; returns every DbtSchema of the project, by schema name. */
@@ -147,7 +149,12 @@ final class SchemaResources {
               requests.handled(schema).refresh(),
               requests.handled(schema).fullRefresh(),
               requests.handled(schema).rollback());
-      if (!Objects.equals(previous, next)) {
+      if (!Objects.equals(previous, next)
+          && progress.shouldWrite(
+              resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName(),
+              previous,
+              next,
+              now)) {
         resource.setStatus(next);
         client.resource(resource).patchStatus();
       }

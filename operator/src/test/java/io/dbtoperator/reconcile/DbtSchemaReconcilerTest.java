@@ -36,6 +36,7 @@ class DbtSchemaReconcilerTest {
               "dbt-operator:test",
               1,
               1,
+              1,
               Duration.ofHours(1),
               Duration.ofMinutes(1),
               3,
