@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -138,7 +139,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               : file ->
                   ConfigMapper.map(
                       spec, handWritten.stream().map(DbtSchema::getSpec).toList(), file);
-      ProjectRunner runner = runner(client, project, backends, overlay, events);
+      ProjectRunner runner =
+          runner(client, project, backends, overlay, events, cachedPods(context));
       status.live(runner.liveCommit().orElse(null));
       ManifestSource manifests = new ManifestSource(client, project, backends, runner, settings);
       // The live commit's manifest is in the artifact store since it went live; after a restart
@@ -317,7 +319,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       DbtProject project,
       ProjectBackends backends,
       UnaryOperator<OperatorConfig> overlay,
-      Events events) {
+      Events events,
+      Function<ResourceID, Optional<Pod>> cachedPods) {
     String name = project.getMetadata().getName();
     RunSettings runSettings =
         new RunSettings(
@@ -348,7 +351,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                 backends.secretEnv(),
                 settings,
                 backends.artifacts(),
-                backends.artifactKey(project)),
+                backends.artifactKey(project),
+                cachedPods),
         backends.artifacts(),
         backends.artifactKey(project),
         clock,
@@ -360,12 +364,19 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   }
 
   /** Every build pod the operator's informer has seen, in all the projects. */
-  @SuppressWarnings("unchecked")
   private static java.util.stream.Stream<Pod> buildPods(Context<DbtProject> context) {
-    var pods =
-        (InformerEventSource<Pod, DbtProject>)
-            context.eventSourceRetriever().getEventSourceFor(Pod.class);
-    return pods.list(pod -> true);
+    return podInformer(context).list(pod -> true);
+  }
+
+  /** The operator's pods as its informer last saw them, by namespace and name. */
+  private static Function<ResourceID, Optional<Pod>> cachedPods(Context<DbtProject> context) {
+    return podInformer(context)::get;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InformerEventSource<Pod, DbtProject> podInformer(Context<DbtProject> context) {
+    return (InformerEventSource<Pod, DbtProject>)
+        context.eventSourceRetriever().getEventSourceFor(Pod.class);
   }
 
   private void applyClock(KubernetesClient client, DbtProject project) {

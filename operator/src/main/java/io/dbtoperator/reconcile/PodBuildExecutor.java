@@ -12,9 +12,12 @@ import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Runs a schema's build in a pod: the first call creates the pod, later calls read its phase, and
@@ -41,7 +45,12 @@ final class PodBuildExecutor implements BuildExecutor {
   private final OperatorSettings settings;
   private final ArtifactStore artifacts;
   private final ArtifactStore.ProjectKey artifactKey;
+  private final Function<ResourceID, Optional<Pod>> cachedPods;
 
+  /**
+   * @param cachedPods the operator's pods as its informer last saw them: reading them there costs
+   *     the API server nothing at each pass, and a pod's change wakes the next pass anyway
+   */
   PodBuildExecutor(
       KubernetesClient client,
       DbtProject project,
@@ -50,7 +59,8 @@ final class PodBuildExecutor implements BuildExecutor {
       Map<String, RunPods.SecretKey> secretEnv,
       OperatorSettings settings,
       ArtifactStore artifacts,
-      ArtifactStore.ProjectKey artifactKey) {
+      ArtifactStore.ProjectKey artifactKey,
+      Function<ResourceID, Optional<Pod>> cachedPods) {
     this.client = client;
     this.project = project;
     this.workspace = workspace;
@@ -59,6 +69,7 @@ final class PodBuildExecutor implements BuildExecutor {
     this.settings = settings;
     this.artifacts = artifacts;
     this.artifactKey = artifactKey;
+    this.cachedPods = cachedPods;
   }
 
   /** The pod's artifacts sidecar stores them; see {@link RunPods}. */
@@ -75,10 +86,9 @@ final class PodBuildExecutor implements BuildExecutor {
   public BuildStatus advance(BuildRequest request, Consumer<String> output) {
     String name = podName(project, request.schema(), request.runId());
     String namespace = project.getMetadata().getNamespace();
-    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    Pod pod = cachedPods.apply(new ResourceID(name, namespace)).orElse(null);
     if (pod == null) {
-      launch(request, name);
-      return new BuildStatus.Running("pod " + name + " created");
+      return launch(request, name);
     }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     if ("Running".equals(phase)) {
@@ -113,7 +123,7 @@ final class PodBuildExecutor implements BuildExecutor {
     }
   }
 
-  private void launch(BuildRequest request, String name) {
+  private BuildStatus launch(BuildRequest request, String name) {
     Map<String, String> overlay =
         StagingRedirect.overlay(
             workspace.projectDir(),
@@ -149,7 +159,16 @@ final class PodBuildExecutor implements BuildExecutor {
                     "--run-dir",
                     RunPods.RUN_DIR)));
     client.configMaps().resource(RunPods.configMap(project, spec)).patch(ServerSideApply.context());
-    client.pods().resource(RunPods.pod(project, spec)).create();
+    try {
+      client.pods().resource(RunPods.pod(project, spec)).create();
+    } catch (KubernetesClientException e) {
+      // The pod was created by an earlier pass and is not in the informer's cache yet.
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      return new BuildStatus.Running("pod " + name + " Pending");
+    }
+    return new BuildStatus.Running("pod " + name + " created");
   }
 
   private int threads() {
