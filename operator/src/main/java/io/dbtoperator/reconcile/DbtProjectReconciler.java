@@ -161,6 +161,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
       ManualRequests requests = new ManualRequests(schemas);
       int runSlots = RunSlots.forProject(project, buildPods(context), settings);
+      SuspendedSchemas suspended = new SuspendedSchemas(schemas.values());
       Plan plan = runner.plan(desired);
       status.plan(plan);
       if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
@@ -184,7 +185,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
               && "AwaitingApproval".equals(project.getStatus().phase())) {
             events.record(project, false, "PlanApproved", "plan " + plan.hash() + " approved");
           }
-          var progress = runner.advanceDeploy(desired, runSlots, retries);
+          var progress = runner.advanceDeploy(desired, runSlots, suspended.around(retries));
           progress.steps().forEach(s -> steps.put(s.step().schema(), s));
           status.deploying(progress.steps());
           status.live(runner.liveCommit().orElse(null));
@@ -204,13 +205,19 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                   tick ? now : null,
                   requested,
                   runSlots,
-                  new RetryPolicy(
-                          backends.store(), project.getMetadata().getName(), live, now, settings)
-                      .except(requested.keySet()));
+                  suspended.around(
+                      new RetryPolicy(
+                              backends.store(),
+                              project.getMetadata().getName(),
+                              live,
+                              now,
+                              settings)
+                          .except(requested.keySet())));
           progress.steps().forEach(s -> steps.put(s.step().schema(), s));
           for (StepProgress step : progress.steps()) {
             Boolean full = requested.get(step.step().schema());
-            if (full != null && step.isDone()) {
+            // A suspended schema's request waits for it to be resumed.
+            if (full != null && step.isDone() && !suspended.contains(step.step().schema())) {
               requests.refreshed(step.step().schema(), full);
             }
           }
