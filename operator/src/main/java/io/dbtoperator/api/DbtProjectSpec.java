@@ -66,18 +66,25 @@ public record DbtProjectSpec(
               "Directory of dbt_project.yml inside the repository, relative to its root.")
           String projectDir) {}
 
-  /** Keys of a Secret that hold git credentials. */
+  /**
+   * Keys of a Secret that hold git credentials; the URL decides which: a token for https, a key and
+   * known_hosts for ssh (defaults: the keys of a kubernetes.io/ssh-auth Secret).
+   */
   @ValidationRule(
-      value = "has(self.tokenKey) != has(self.sshPrivateKeyKey)",
-      message = "set exactly one of tokenKey and sshPrivateKeyKey")
+      value = "!has(self.tokenKey) || !has(self.sshPrivateKeyKey)",
+      message = "set tokenKey or sshPrivateKeyKey, not both")
   public record GitSecretRef(
       @Required @JsonPropertyDescription("Name of the Secret, in the project's namespace.")
           String name,
-      @JsonPropertyDescription("Key holding an HTTPS access token.") String tokenKey,
-      @JsonPropertyDescription("Key holding an SSH private key (OpenSSH format).")
+      @JsonPropertyDescription("Key holding an HTTPS access token; required for https URLs.")
+          String tokenKey,
+      @JsonPropertyDescription(
+              "Key holding the SSH private key (OpenSSH or PEM, without passphrase), for ssh URLs;"
+                  + " default ssh-privatekey.")
           String sshPrivateKeyKey,
       @JsonPropertyDescription(
-              "Key holding known_hosts entries for SSH; absent: trust on first use")
+              "Key holding the known_hosts entries the SSH server's host key must match (checked"
+                  + " strictly, no trust on first use); default known_hosts.")
           String knownHostsKey) {}
 
   /** How dbt runs. */

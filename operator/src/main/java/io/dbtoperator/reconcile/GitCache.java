@@ -1,6 +1,7 @@
 package io.dbtoperator.reconcile;
 
 import io.dbtoperator.api.DbtProjectSpec;
+import io.dbtoperator.git.GitCredentials;
 import io.dbtoperator.git.JGitRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,9 +10,7 @@ import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 
 /**
  * A bare clone per project under the operator's work directory, fetched when the desired commit
@@ -27,12 +26,20 @@ final class GitCache {
   /**
    * Fetches as needed and opens the clone; the caller resolves revisions in it.
    *
-   * @param token an HTTPS access token, or null
+   * @param secrets where spec.git.secretRef is read, for this call only ({@link GitAuth})
    */
-  JGitRepository open(String namespace, String name, DbtProjectSpec.Git git, String token) {
+  JGitRepository open(String namespace, String name, DbtProjectSpec.Git git, Secrets secrets) {
     Path dir = root.resolve(namespace).resolve(name + ".git");
-    CredentialsProvider credentials =
-        token == null ? null : new UsernamePasswordCredentialsProvider("x-access-token", token);
+    try (GitCredentials credentials = GitAuth.credentials(git, secrets)) {
+      fetch(dir, git, credentials);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the git cache " + dir, e);
+    }
+    return JGitRepository.open(dir);
+  }
+
+  private static void fetch(Path dir, DbtProjectSpec.Git git, GitCredentials credentials)
+      throws IOException {
     try {
       if (!Files.isDirectory(dir.resolve("objects"))) {
         Files.createDirectories(dir.getParent());
@@ -55,12 +62,13 @@ final class GitCache {
         }
       }
     } catch (GitAPIException e) {
+      if (credentials.hostKeyRefusal().isPresent()) {
+        throw new SpecProblem("HostKeyNotTrusted", "spec.git.url: " + credentials.explain(e));
+      }
       throw new SpecProblem(
-          "GitUnreachable", "spec.git.url: cannot fetch " + git.url() + ": " + e.getMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the git cache " + dir, e);
+          "GitUnreachable",
+          "spec.git.url: cannot fetch " + git.url() + ": " + credentials.explain(e));
     }
-    return JGitRepository.open(dir);
   }
 
   private static boolean has(Path dir, String commit) throws IOException {
@@ -73,11 +81,8 @@ final class GitCache {
   }
 
   private static <C extends TransportCommand<C, ?>> C configure(
-      C command, CredentialsProvider credentials) {
+      C command, GitCredentials credentials) {
     command.setTimeout(60);
-    if (credentials != null) {
-      command.setCredentialsProvider(credentials);
-    }
-    return command;
+    return credentials.apply(command);
   }
 }

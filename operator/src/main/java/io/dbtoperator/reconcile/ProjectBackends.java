@@ -35,7 +35,7 @@ record ProjectBackends(
   static ProjectBackends open(DbtProject project, Secrets secrets, GitCache git, Clock clock) {
     DbtProjectSpec spec = project.getSpec();
     WarehouseTarget target = target(spec, secrets);
-    String token = gitToken(spec.git(), secrets);
+    GitAuth.check(spec.git());
     ArtifactStore artifacts = artifacts(spec, secrets);
     StateStore store = null;
     try {
@@ -45,7 +45,7 @@ record ProjectBackends(
               project.getMetadata().getNamespace(),
               project.getMetadata().getName(),
               spec.git(),
-              token);
+              secrets);
       DbtProjectSpec.WarehouseSecretRef ref = spec.warehouse().secretRef();
       return new ProjectBackends(
           repository,
@@ -95,20 +95,6 @@ record ProjectBackends(
       case verifyFull -> "verify-full";
       default -> mode.name();
     };
-  }
-
-  private static String gitToken(DbtProjectSpec.Git git, Secrets secrets) {
-    if (git.secretRef() == null) {
-      return null;
-    }
-    if (git.secretRef().tokenKey() == null) {
-      throw new SpecProblem(
-          "UnsupportedGitAuth",
-          "spec.git.secretRef.sshPrivateKeyKey: SSH keys are not supported yet; use tokenKey over"
-              + " https");
-    }
-    return secrets.require(
-        git.secretRef().name(), git.secretRef().tokenKey(), "spec.git.secretRef");
   }
 
   static ArtifactStore artifacts(DbtProjectSpec spec, Secrets secrets) {

@@ -2,6 +2,7 @@ package io.dbtoperator.reconcile;
 
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtProjectSpec;
+import io.dbtoperator.git.GitCredentials;
 import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -230,7 +231,15 @@ public final class RunPods {
     List<VolumeMount> mounts = new ArrayList<>(workspaceMounts());
     if (git.secretRef() != null) {
       args.addAll(List.of("--credentials", GIT_CREDENTIALS));
-      if (git.secretRef().tokenKey() != null) {
+      if (GitCredentials.isSsh(git.url())) {
+        // Names of files in the mounted Secret, never their contents.
+        args.addAll(
+            List.of(
+                "--ssh-private-key-key",
+                GitAuth.privateKeyKey(git.secretRef()),
+                "--known-hosts-key",
+                GitAuth.knownHostsKey(git.secretRef())));
+      } else if (git.secretRef().tokenKey() != null) {
         args.addAll(List.of("--token-key", git.secretRef().tokenKey()));
       }
       mounts.add(mount("git", GIT_CREDENTIALS));

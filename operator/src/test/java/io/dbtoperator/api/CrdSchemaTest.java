@@ -129,7 +129,7 @@ class CrdSchemaTest {
         .containsExactlyInAnyOrder(
             "deploy", "full-deploy", "refresh", "full-refresh", "retire", "noop");
     assertThat(rules(property(projects, "spec.git.secretRef")))
-        .containsExactly("has(self.tokenKey) != has(self.sshPrivateKeyKey)");
+        .containsExactly("!has(self.tokenKey) || !has(self.sshPrivateKeyKey)");
     assertThat(rules(property(projects, "spec.warehouse")))
         .containsExactly("self.type == 'snowflake' ? has(self.snowflake) : has(self.postgres)");
   }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class GeneratedResourcesTest {
   private static final String PASSWORD = "s3cr3t-never-printed";
 
-  private static DbtProject example() throws IOException {
+  static DbtProject example() throws IOException {
     try (InputStream in = Files.newInputStream(Path.of("../examples/k8s/dbtproject.yaml"))) {
       DbtProject project = Serialization.unmarshal(in, DbtProject.class);
       project.getMetadata().setUid("0b7c5a39-5f3e-4d8e-9a63-2f1c0d4e8a11");
@@ -35,7 +35,7 @@ class GeneratedResourcesTest {
     }
   }
 
-  private static RunPods.Spec spec() throws IOException {
+  static RunPods.Spec spec() throws IOException {
     return new RunPods.Spec(
         "analytics-marts-20261123080000-3f2a9c41-d",
         "MARTS",
