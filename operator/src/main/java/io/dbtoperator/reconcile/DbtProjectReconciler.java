@@ -16,7 +16,6 @@ import io.dbtoperator.run.RunSettings;
 import io.dbtoperator.run.StepHook;
 import io.dbtoperator.run.StepProgress;
 import io.dbtoperator.run.Workspace;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -34,6 +33,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +100,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                                 schema.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods, schemas);
+    List<EventSource<?, DbtProject>> sources = new ArrayList<>(List.of(pods, schemas));
+    sources.addAll(ClockApply.eventSources(context));
+    return sources;
   }
 
   @Override
@@ -117,7 +119,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     try (ProjectBackends backends =
         ProjectBackends.open(
             project, new Secrets(client, project.getMetadata().getNamespace()), git, clock)) {
-      applyClock(client, project);
+      ClockApply.apply(client, project, settings.operatorImage(), ClockApply.cache(context));
       String desired = desiredCommit(project, backends);
       status.desired(desired);
       List<DbtSchema> handWritten =
@@ -355,11 +357,5 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         hook,
         line -> {},
         overlay);
-  }
-
-  private void applyClock(KubernetesClient client, DbtProject project) {
-    for (HasMetadata resource : ClockResources.all(project, settings.operatorImage())) {
-      client.resource(resource).patch(ServerSideApply.context());
-    }
   }
 }
