@@ -111,6 +111,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     Instant now = clock.instant();
     ProjectStatusBuilder status = new ProjectStatusBuilder(project, now);
     Events events = new Events(client, clock);
+    Transitions transitions = new Transitions(client, project);
     Duration requeue = settings.gitPoll();
     if (project.getSpec().suspend()) {
       status.suspended();
@@ -161,7 +162,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       ManualRequests requests = new ManualRequests(schemas);
       Plan plan = runner.plan(desired);
       status.plan(plan);
-      if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
+      if (plan.hasChanges() && transitions.newPlan(plan.hash())) {
         events.record(project, false, "Planned", "plan " + plan.hash() + ": " + plan.summary());
       }
       Map<String, StepProgress> steps = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -178,8 +179,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           plan.steps().forEach(s -> awaiting.add(s.schema()));
         } else {
           if (project.getSpec().applyMode() == ApplyMode.Manual
-              && project.getStatus() != null
-              && "AwaitingApproval".equals(project.getStatus().phase())) {
+              && transitions.wasAwaitingApproval()) {
             events.record(project, false, "PlanApproved", "plan " + plan.hash() + " approved");
           }
           var progress = runner.advanceDeploy(desired, settings.maxRunsPerProject(), retries);
@@ -243,7 +243,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       status.failed("ArtifactStoreUnavailable", "spec.artifacts: " + e.getMessage());
       requeue = settings.retryBase();
     }
-    if (status.stalledNow()) {
+    if (transitions.newStall(status)) {
       events.record(project, true, "Stalled", status.build().conditions().get(0).getMessage());
     }
     return finish(project, status, requeue);
@@ -269,12 +269,6 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     }
     project.setStatus(status.build());
     return UpdateControl.patchStatus(project).rescheduleAfter(requeue);
-  }
-
-  private static String previousPlanHash(DbtProject project) {
-    return project.getStatus() == null || project.getStatus().plan() == null
-        ? null
-        : project.getStatus().plan().hash();
   }
 
   private static boolean refreshRequested(DbtProject project) {
