@@ -192,7 +192,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           }
         }
       } else {
-        rollBack(runner, requests, events, project);
+        rollBack(client, runner, requests, events, project);
         boolean tick = refreshRequested(project);
         Map<String, Boolean> requested = requests.refreshes();
         if (tick || !requested.isEmpty()) {
@@ -279,15 +279,24 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     return token != null && !token.equals(handled);
   }
 
-  /** Rollbacks are warehouse swaps that take seconds, so they are done inline. */
+  /**
+   * Rollbacks are warehouse swaps that take seconds, so they are done inline; each after a fresh
+   * read of its DbtSchema, since one made twice undoes itself.
+   */
   private static void rollBack(
-      ProjectRunner runner, ManualRequests requests, Events events, DbtProject project) {
+      KubernetesClient client,
+      ProjectRunner runner,
+      ManualRequests requests,
+      Events events,
+      DbtProject project) {
     for (String schema : requests.rollbacks()) {
-      try {
-        var outcome = runner.rollback(schema);
-        events.record(project, false, "RolledBack", schema + ": " + outcome.message());
-      } catch (io.dbtoperator.warehouse.WarehouseException e) {
-        events.record(project, true, "RollbackFailed", schema + ": " + e.getMessage());
+      if (!requests.rollbackHandledIn(schema, client.resource(requests.resource(schema)).get())) {
+        try {
+          var outcome = runner.rollback(schema);
+          events.record(project, false, "RolledBack", schema + ": " + outcome.message());
+        } catch (io.dbtoperator.warehouse.WarehouseException e) {
+          events.record(project, true, "RollbackFailed", schema + ": " + e.getMessage());
+        }
       }
       requests.rolledBack(schema);
     }
