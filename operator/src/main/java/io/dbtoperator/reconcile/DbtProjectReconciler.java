@@ -16,7 +16,6 @@ import io.dbtoperator.run.RunSettings;
 import io.dbtoperator.run.StepHook;
 import io.dbtoperator.run.StepProgress;
 import io.dbtoperator.run.Workspace;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -34,6 +33,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +102,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                                 schema.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods, schemas);
+    List<EventSource<?, DbtProject>> sources = new ArrayList<>(List.of(pods, schemas));
+    sources.addAll(ClockApply.eventSources(context));
+    return sources;
   }
 
   @Override
@@ -111,6 +113,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     Instant now = clock.instant();
     ProjectStatusBuilder status = new ProjectStatusBuilder(project, now);
     Events events = new Events(client, clock);
+    Transitions transitions = new Transitions(client, project);
     Duration requeue = settings.gitPoll();
     if (project.getSpec().suspend()) {
       status.suspended();
@@ -119,7 +122,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     try (ProjectBackends backends =
         ProjectBackends.open(
             project, new Secrets(client, project.getMetadata().getNamespace()), git, clock)) {
-      applyClock(client, project);
+      ClockApply.apply(client, project, settings.operatorImage(), ClockApply.cache(context));
       String desired = desiredCommit(project, backends);
       status.desired(desired);
       List<DbtSchema> handWritten =
@@ -164,7 +167,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       SuspendedSchemas suspended = new SuspendedSchemas(schemas.values());
       Plan plan = runner.plan(desired);
       status.plan(plan);
-      if (!Objects.equals(previousPlanHash(project), plan.hash()) && plan.hasChanges()) {
+      if (plan.hasChanges() && transitions.newPlan(plan.hash())) {
         events.record(project, false, "Planned", "plan " + plan.hash() + ": " + plan.summary());
       }
       Map<String, StepProgress> steps = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -181,8 +184,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           plan.steps().forEach(s -> awaiting.add(s.schema()));
         } else {
           if (project.getSpec().applyMode() == ApplyMode.Manual
-              && project.getStatus() != null
-              && "AwaitingApproval".equals(project.getStatus().phase())) {
+              && transitions.wasAwaitingApproval()) {
             events.record(project, false, "PlanApproved", "plan " + plan.hash() + " approved");
           }
           var progress = runner.advanceDeploy(desired, runSlots, suspended.around(retries));
@@ -195,7 +197,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           }
         }
       } else {
-        rollBack(runner, requests, events, project);
+        rollBack(client, runner, requests, events, project);
         boolean tick = refreshRequested(project);
         Map<String, Boolean> requested = requests.refreshes();
         if (tick || !requested.isEmpty()) {
@@ -252,7 +254,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       status.failed("ArtifactStoreUnavailable", "spec.artifacts: " + e.getMessage());
       requeue = settings.retryBase();
     }
-    if (status.stalledNow()) {
+    if (transitions.newStall(status)) {
       events.record(project, true, "Stalled", status.build().conditions().get(0).getMessage());
     }
     return finish(project, status, requeue);
@@ -280,12 +282,6 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     return UpdateControl.patchStatus(project).rescheduleAfter(requeue);
   }
 
-  private static String previousPlanHash(DbtProject project) {
-    return project.getStatus() == null || project.getStatus().plan() == null
-        ? null
-        : project.getStatus().plan().hash();
-  }
-
   private static boolean refreshRequested(DbtProject project) {
     Map<String, String> annotations = project.getMetadata().getAnnotations();
     String token = annotations == null ? null : annotations.get(Labels.REFRESH_REQUESTED);
@@ -294,15 +290,24 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
     return token != null && !token.equals(handled);
   }
 
-  /** Rollbacks are warehouse swaps that take seconds, so they are done inline. */
+  /**
+   * Rollbacks are warehouse swaps that take seconds, so they are done inline; each after a fresh
+   * read of its DbtSchema, since one made twice undoes itself.
+   */
   private static void rollBack(
-      ProjectRunner runner, ManualRequests requests, Events events, DbtProject project) {
+      KubernetesClient client,
+      ProjectRunner runner,
+      ManualRequests requests,
+      Events events,
+      DbtProject project) {
     for (String schema : requests.rollbacks()) {
-      try {
-        var outcome = runner.rollback(schema);
-        events.record(project, false, "RolledBack", schema + ": " + outcome.message());
-      } catch (io.dbtoperator.warehouse.WarehouseException e) {
-        events.record(project, true, "RollbackFailed", schema + ": " + e.getMessage());
+      if (!requests.rollbackHandledIn(schema, client.resource(requests.resource(schema)).get())) {
+        try {
+          var outcome = runner.rollback(schema);
+          events.record(project, false, "RolledBack", schema + ": " + outcome.message());
+        } catch (io.dbtoperator.warehouse.WarehouseException e) {
+          events.record(project, true, "RollbackFailed", schema + ": " + e.getMessage());
+        }
       }
       requests.rolledBack(schema);
     }
@@ -384,11 +389,5 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   private static InformerEventSource<Pod, DbtProject> podInformer(Context<DbtProject> context) {
     return (InformerEventSource<Pod, DbtProject>)
         context.eventSourceRetriever().getEventSourceFor(Pod.class);
-  }
-
-  private void applyClock(KubernetesClient client, DbtProject project) {
-    for (HasMetadata resource : ClockResources.all(project, settings.operatorImage())) {
-      client.resource(resource).patch(ServerSideApply.context());
-    }
   }
 }

@@ -73,6 +73,24 @@ final class ManualRequests {
                 token(resource, Labels.SCHEMA_REFRESH), current.fullRefresh(), current.rollback()));
   }
 
+  /** The DbtSchema of a schema, as the pass got it. */
+  DbtSchema resource(String schema) {
+    return schemas.get(schema);
+  }
+
+  /**
+   * Whether {@code fresh}, the schema as the API server has it now, shows its pending rollback as
+   * handled. A pass may start before the cache holds the status the last pass wrote, and a rollback
+   * made twice undoes itself (the replaced version is the previous one).
+   */
+  boolean rollbackHandledIn(String schema, DbtSchema fresh) {
+    return fresh != null
+        && fresh.getStatus() != null
+        && Objects.equals(
+            token(schemas.get(schema), Labels.SCHEMA_ROLLBACK),
+            fresh.getStatus().lastHandledRollback());
+  }
+
   void rolledBack(String schema) {
     Handled current = handled.get(schema);
     handled.put(

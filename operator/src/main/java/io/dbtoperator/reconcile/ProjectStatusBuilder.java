@@ -57,13 +57,14 @@ final class ProjectStatusBuilder {
 
   /** Whether this reconcile made the project Stalled; it was not before. */
   boolean stalledNow() {
-    boolean before =
-        previous != null
-            && previous.conditions() != null
-            && previous.conditions().stream()
-                .anyMatch(
-                    c -> Conditions.STALLED.equals(c.getType()) && "True".equals(c.getStatus()));
-    return state == Conditions.State.STALLED && !before;
+    return state == Conditions.State.STALLED && !isStalled(previous);
+  }
+
+  static boolean isStalled(DbtProjectStatus status) {
+    return status != null
+        && status.conditions() != null
+        && status.conditions().stream()
+            .anyMatch(c -> Conditions.STALLED.equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   void planApplied() {

@@ -12,6 +12,7 @@ import io.dbtoperator.run.PostgresHarness;
 import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -187,6 +188,20 @@ class OperatorIT {
               assertThat(run.type()).isEqualTo(io.dbtoperator.state.RunType.SCHEDULED);
               assertThat(run.status()).isEqualTo(io.dbtoperator.state.RunStatus.SUCCESSFUL);
             });
+
+    // The real API server's copies, with its defaults, hold what the operator generates: passes
+    // leave them alone. A hand edit of the schedule is undone.
+    for (var generated : ClockApply.generated(f.project(), OperatorProcess.IMAGE)) {
+      assertThat(ClockApply.upToDate(generated, f.client.resource(generated).get()))
+          .as(generated.getKind() + " as generated")
+          .isTrue();
+    }
+    var cronJob = f.client.batch().v1().cronjobs().inNamespace(f.namespace).withName("shop-clock");
+    String schedule = cronJob.get().getSpec().getSchedule();
+    cronJob.edit(c -> new CronJobBuilder(c).editSpec().withSchedule("0 0 1 1 *").endSpec().build());
+    await("the hand-edited schedule restored")
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(() -> assertThat(cronJob.get().getSpec().getSchedule()).isEqualTo(schedule));
   }
 
   @Test
