@@ -2,9 +2,7 @@ package io.dbtoperator.local;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,9 +44,8 @@ final class PodRun {
   private final KubeletContext context;
   private final Pod pod;
   private final Path dir;
-  private final List<ContainerTrack> initContainers = new ArrayList<>();
-  private final List<ContainerTrack> containers = new ArrayList<>();
-  private final List<ContainerTrack> sidecars = new ArrayList<>();
+  private final PodContainers containers;
+  private final PodApi api;
   private final List<Future<Integer>> sidecarRuns = new ArrayList<>();
   private volatile boolean sidecarsStopping;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -66,19 +63,8 @@ final class PodRun {
     this.context = context;
     this.pod = pod;
     this.dir = dir;
-    Path logs = Files.createDirectories(dir.resolve("logs"));
-    for (Container c : list(pod.getSpec().getInitContainers())) {
-      ContainerTrack track =
-          new ContainerTrack(c, logs.resolve(c.getName() + ".log"), "PodInitializing");
-      initContainers.add(track);
-      if ("Always".equals(c.getRestartPolicy())) {
-        sidecars.add(track);
-      }
-    }
-    for (Container c : list(pod.getSpec().getContainers())) {
-      String waiting = initContainers.isEmpty() ? "ContainerCreating" : "PodInitializing";
-      containers.add(new ContainerTrack(c, logs.resolve(c.getName() + ".log"), waiting));
-    }
+    this.containers = new PodContainers(pod, Files.createDirectories(dir.resolve("logs")));
+    this.api = new PodApi(context.client(), pod);
   }
 
   Pod pod() {
@@ -86,9 +72,7 @@ final class PodRun {
   }
 
   Optional<ContainerTrack> container(String name) {
-    return java.util.stream.Stream.concat(initContainers.stream(), containers.stream())
-        .filter(t -> t.name().equals(name))
-        .findFirst();
+    return containers.named(name);
   }
 
   CompletableFuture<Void> done() {
@@ -117,14 +101,14 @@ final class PodRun {
         // the pod ended before it was deleted: only the final delete is left
         if (delete && !deleteWhenDone && !gone) {
           deleteWhenDone = true;
-          context.workers().execute(this::deleteForGood);
+          context.workers().execute(api::deleteForGood);
         }
         return;
       }
       deleteWhenDone |= delete;
-      for (ContainerTrack track : allContainers()) {
+      for (ContainerTrack track : containers.all()) {
         // sidecars outlive the other containers: run() stops them once those are gone
-        if (track.isRunning() && !sidecars.contains(track)) {
+        if (track.isRunning() && !containers.isSidecar(track)) {
           running.add(track.process());
         }
       }
@@ -142,7 +126,7 @@ final class PodRun {
   }
 
   private void stopAll(List<ProcessGroup> groups) {
-    Duration grace = grace();
+    Duration grace = context.grace(pod);
     try {
       for (ProcessGroup group : groups) {
         group.stop(grace);
@@ -150,15 +134,6 @@ final class PodRun {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private Duration grace() {
-    Long seconds = pod.getMetadata().getDeletionGracePeriodSeconds();
-    if (seconds == null) {
-      seconds = pod.getSpec().getTerminationGracePeriodSeconds();
-    }
-    Duration grace = Duration.ofSeconds(seconds == null ? 30 : seconds);
-    return grace.compareTo(context.maxGrace()) > 0 ? context.maxGrace() : grace;
   }
 
   private void run() {
@@ -212,26 +187,26 @@ final class PodRun {
 
   private String runAll(PodVolumes volumes) throws IOException, InterruptedException {
     String policy = pod.getSpec().getRestartPolicy();
-    for (ContainerTrack track : initContainers) {
-      if (sidecars.contains(track)) {
+    for (ContainerTrack track : containers.init()) {
+      if (containers.isSidecar(track)) {
         startSidecar(track, volumes);
         continue;
       }
       int code =
-          runContainer(track, containerSpec(track, true), volumes, !"Never".equals(policy), false);
+          runContainer(track, containers.spec(track), volumes, !"Never".equals(policy), false);
       if (code != 0 || stopped()) {
         return "Failed";
       }
     }
     initialized = true;
     phase = "Running";
-    for (ContainerTrack track : containers) {
+    for (ContainerTrack track : containers.main()) {
       track.waiting("ContainerCreating", null);
     }
     publish();
     List<Future<Integer>> results = new ArrayList<>();
-    for (ContainerTrack track : containers) {
-      Container spec = containerSpec(track, false);
+    for (ContainerTrack track : containers.main()) {
+      Container spec = containers.spec(track);
       results.add(
           context
               .workers()
@@ -253,7 +228,7 @@ final class PodRun {
 
   /** Starts a sidecar and returns once it runs, or once it could not start. */
   private void startSidecar(ContainerTrack track, PodVolumes volumes) throws InterruptedException {
-    Container spec = containerSpec(track, true);
+    Container spec = containers.spec(track);
     Future<Integer> run =
         context.workers().submit(() -> runContainer(track, spec, volumes, true, true));
     synchronized (this) {
@@ -273,14 +248,14 @@ final class PodRun {
       sidecarsStopping = true;
       notifyAll();
       runs = new ArrayList<>(sidecarRuns);
-      for (ContainerTrack track : sidecars) {
+      for (ContainerTrack track : containers.sidecars()) {
         if (track.process() != null) {
           processes.add(0, track.process());
         }
       }
     }
     for (ProcessGroup process : processes) {
-      process.stop(grace());
+      process.stop(context.grace(pod));
     }
     for (Future<Integer> run : runs) {
       try {
@@ -296,7 +271,7 @@ final class PodRun {
       ContainerTrack track, Container spec, PodVolumes volumes, boolean onFailure, boolean always)
       throws InterruptedException, IOException {
     Duration backoff = Duration.ofSeconds(1);
-    boolean sidecar = sidecars.contains(track);
+    boolean sidecar = containers.isSidecar(track);
     while (true) {
       int code = runOnce(track, spec, volumes);
       boolean restart = always || (onFailure && code != 0);
@@ -341,7 +316,7 @@ final class PodRun {
         }
       }
       synchronized (this) {
-        if (stopReason != null || (sidecarsStopping && sidecars.contains(track))) {
+        if (stopReason != null || (sidecarsStopping && containers.isSidecar(track))) {
           return START_ERROR;
         }
         process = ProcessGroup.start(launch.argv(), launch.env(), launch.workDir(), track.log());
@@ -370,7 +345,7 @@ final class PodRun {
       volumes.materialize();
       return true;
     } catch (MissingObjectException e) {
-      for (ContainerTrack track : allContainers()) {
+      for (ContainerTrack track : containers.all()) {
         track.waiting("ContainerCreating", e.getMessage());
       }
       publish();
@@ -396,18 +371,9 @@ final class PodRun {
       delete = deleteWhenDone && !gone;
     }
     if (delete) {
-      deleteForGood();
+      api.deleteForGood();
     }
     done.complete(null);
-  }
-
-  /** What a kubelet does once a deleted pod's containers are gone: delete it with grace 0. */
-  private void deleteForGood() {
-    try {
-      context.client().pods().inNamespace(namespace()).withName(name()).withGracePeriod(0).delete();
-    } catch (KubernetesClientException e) {
-      LOG.warn("pod {}: final delete failed: {}", key(), e.getMessage());
-    }
   }
 
   /** Writes the pod's status; a pod that is gone is stopped. */
@@ -415,43 +381,16 @@ final class PodRun {
     if (gone) {
       return;
     }
-    Pod patch =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name())
-            .withNamespace(namespace())
-            .endMetadata()
-            .withStatus(status())
-            .build();
-    try {
-      context.client().pods().inNamespace(namespace()).resource(patch).patchStatus();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
-        gone = true;
-        context.workers().execute(() -> stop("Deleted", null, false));
-      } else {
-        LOG.warn("pod {}: status update failed: {}", key(), e.getMessage());
-      }
+    if (!api.writeStatus(status())) {
+      gone = true;
+      context.workers().execute(() -> stop("Deleted", null, false));
     }
   }
 
   private PodStatus status() {
     return new PodStatusReport(
-            phase, reason, message, initialized, startTime, initContainers, containers)
+            phase, reason, message, initialized, startTime, containers.init(), containers.main())
         .toStatus();
-  }
-
-  private Container containerSpec(ContainerTrack track, boolean init) {
-    return list(init ? pod.getSpec().getInitContainers() : pod.getSpec().getContainers()).stream()
-        .filter(c -> c.getName().equals(track.name()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private List<ContainerTrack> allContainers() {
-    List<ContainerTrack> all = new ArrayList<>(initContainers);
-    all.addAll(containers);
-    return all;
   }
 
   private synchronized boolean stopped() {
@@ -463,18 +402,6 @@ final class PodRun {
   }
 
   String key() {
-    return namespace() + "/" + name();
-  }
-
-  private String name() {
-    return pod.getMetadata().getName();
-  }
-
-  private String namespace() {
-    return pod.getMetadata().getNamespace();
-  }
-
-  private static <T> List<T> list(List<T> list) {
-    return list == null ? List.of() : list;
+    return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
   }
 }

@@ -5,22 +5,15 @@ import io.dbtoperator.plan.OperatorConfig;
 import io.dbtoperator.plan.PlanStep;
 import io.dbtoperator.plan.SchemaGraph;
 import io.dbtoperator.plan.SchemaNode;
-import io.dbtoperator.state.ManifestPointer;
 import io.dbtoperator.state.RunCounts;
 import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
 import io.dbtoperator.state.RunType;
-import io.dbtoperator.state.SchemaState;
 import io.dbtoperator.state.StateStore;
 import io.dbtoperator.warehouse.GrantDrift;
-import io.dbtoperator.warehouse.OwnedSchema;
 import io.dbtoperator.warehouse.SchemaGrants;
-import io.dbtoperator.warehouse.SchemaTag;
 import io.dbtoperator.warehouse.Warehouse;
-import io.dbtoperator.warehouse.WarehouseException;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -198,7 +191,7 @@ public final class RunEngine {
       boolean complete =
           progress.stream().allMatch(p -> p.isDone() && !p.outcome().result().blocksDependents());
       if (deploy && progress.stream().allMatch(StepProgress::isDone) && (wentLive || complete)) {
-        finishDeploy(workspace, progress.stream().map(StepProgress::outcome).toList());
+        new DeployFinish(context).finish(progress.stream().map(StepProgress::outcome).toList());
       }
     }
     return progress;
@@ -369,126 +362,11 @@ public final class RunEngine {
   }
 
   /**
-   * Stores the commit's manifest; when every schema is live at the commit, points the project at it
-   * and deletes older manifests, so the next plan starts from here. Then regenerates the docs.
-   */
-  private void finishDeploy(Workspace workspace, List<SchemaOutcome> outcomes) {
-    artifacts.putManifest(artifactKey, workspace.commit(), workspace.manifestFile());
-    boolean complete = outcomes.stream().noneMatch(o -> o.result().blocksDependents());
-    if (complete) {
-      for (int attempt = 0; attempt < 5; attempt++) {
-        Optional<ManifestPointer> current = store.manifest(project);
-        ManifestPointer next =
-            new ManifestPointer(
-                project,
-                workspace.commit(),
-                "manifest/" + workspace.commit() + ".json",
-                clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                0);
-        if (store.compareAndSetManifest(current.map(ManifestPointer::version).orElse(0L), next)) {
-          break;
-        }
-      }
-      artifacts.retainOnlyManifest(artifactKey, workspace.commit());
-    }
-    if (settings.generateDocs()
-        && outcomes.stream().anyMatch(o -> o.result() == SchemaOutcome.Result.LIVE)) {
-      generateDocs(workspace);
-    }
-  }
-
-  private void generateDocs(Workspace workspace) {
-    StagingRedirect.install(
-        workspace.projectDir(),
-        workspace.layout(),
-        workspace.manifest(),
-        Map.of(),
-        target.type().equals("snowflake"));
-    DbtProfile profile = target.profile(workspace.profileName(), settings.threads(), null);
-    DbtCommand command = workspace.command(target, profile, List.of("docs", "generate"), "docs");
-    int exit = dbt.run(command, line -> {});
-    if (exit != 0) {
-      listener.notice("", "dbt docs generate failed (exit " + exit + "); docs were not updated");
-      return;
-    }
-    artifacts.putDocs(artifactKey, workspace.targetPath("docs"));
-  }
-
-  /**
-   * The store must agree with the warehouse: the schema's live commit becomes the restored
-   * version's (abbreviated, as its run id has it), and the history gets a rollback run.
-   */
-  private void recordRollback(String schema, String commit, Instant now, String message) {
-    SchemaStates.update(
-        store,
-        project,
-        schema,
-        current ->
-            new SchemaState(
-                project,
-                schema,
-                commit == null ? current.liveCommit() : commit,
-                current.lastRefresh(),
-                current.lastFullRefresh(),
-                current.lastSnapshot(),
-                0));
-    String liveCommit = store.schema(project, schema).map(SchemaState::liveCommit).orElse(null);
-    RunId id = RunId.of(now, liveCommit == null ? "00000000" : liveCommit, RunId.Kind.ROLLBACK);
-    store.insertRun(
-        new RunRecord(
-            id.value(),
-            project,
-            schema,
-            RunType.MANUAL,
-            RunStatus.SUCCESSFUL,
-            now,
-            now,
-            RunCounts.NONE,
-            null,
-            RunStep.SWAP.name(),
-            message,
-            0));
-  }
-
-  /**
    * Makes the newest previous version of {@code schema} live again, with the same atomic swap as a
    * deploy. The replaced version becomes the previous one, so a second rollback undoes the first.
    */
   public SchemaOutcome rollback(String schema) {
-    try (Warehouse warehouse = target.open(project, clock, text -> listener.notice(schema, text))) {
-      List<OwnedSchema> previous =
-          warehouse.ownedSchemas(schema).stream()
-              .filter(o -> o.tag().role() == SchemaTag.Role.PREVIOUS)
-              .toList();
-      if (previous.isEmpty()) {
-        throw new WarehouseException(
-            "rollback "
-                + schema
-                + ": no previous version is kept (retention keeps "
-                + settings.keepPrevious()
-                + ")");
-      }
-      OwnedSchema newest = previous.get(previous.size() - 1);
-      Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-      RunId restoredRun = RunId.parse(newest.tag().runId());
-      String restoredCommit = restoredRun == null ? null : restoredRun.commitPrefix();
-      warehouse.restore(schema, newest);
-      String message =
-          "rolled back to the version built by run "
-              + newest.tag().runId()
-              + (restoredCommit == null ? "" : " (commit " + restoredCommit + ")");
-      recordRollback(schema, restoredCommit, now, message);
-      SchemaOutcome outcome =
-          new SchemaOutcome(
-              schema,
-              Action.DEPLOY,
-              false,
-              SchemaOutcome.Result.LIVE,
-              newest.tag().runId(),
-              RunCounts.NONE,
-              message);
-      listener.finished(outcome);
-      return outcome;
-    }
+    return new SchemaRollback(project, store, target, clock, settings.keepPrevious(), listener)
+        .rollback(schema);
   }
 }

@@ -1,6 +1,5 @@
 package io.dbtoperator.run;
 
-import io.dbtoperator.plan.ManifestNode;
 import io.dbtoperator.plan.PlanStep;
 import io.dbtoperator.plan.SchemaNode;
 import io.dbtoperator.state.Lease;
@@ -9,10 +8,6 @@ import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
 import io.dbtoperator.state.SchemaState;
 import io.dbtoperator.state.StateStoreException;
-import io.dbtoperator.warehouse.GrantDrift;
-import io.dbtoperator.warehouse.OwnedSchema;
-import io.dbtoperator.warehouse.SchemaGrants;
-import io.dbtoperator.warehouse.SchemaTag;
 import io.dbtoperator.warehouse.StagingSchema;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -24,11 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * One run of one schema: a small state machine over {@link RunStep}s whose progress is kept in the
@@ -38,7 +31,6 @@ import java.util.Set;
  * schema's tag names the run that built it), so a step repeated after a crash never swaps twice.
  */
 final class SchemaRun {
-  private static final String DBT_LOG = "dbt.log";
   private static final String BUILDING = "building: ";
 
   private final RunContext context;
@@ -46,15 +38,20 @@ final class SchemaRun {
   private final SchemaNode schema;
   private final RunId.Kind kind;
   private final List<String> notices = new ArrayList<>();
+  private final RunSelection selection;
+  private final WarehouseSteps warehouse;
+  private final RunFiles files;
+  private final DbtProgress progress = new DbtProgress();
   private RunRecord run;
-  private RunId runId;
-  private DbtProgress progress = new DbtProgress();
 
   SchemaRun(RunContext context, PlanStep step, SchemaNode schema, RunId.Kind kind) {
     this.context = context;
     this.step = step;
     this.schema = schema;
     this.kind = kind;
+    this.selection = new RunSelection(context, step, schema, kind);
+    this.warehouse = new WarehouseSteps(context, schema.name(), this::notice);
+    this.files = new RunFiles(context, schema.name());
   }
 
   /**
@@ -80,7 +77,7 @@ final class SchemaRun {
     }
     boolean finished = false;
     try {
-      run = resumeOrStart();
+      run = new RunResumption(context, schema.name(), kind, this::notice).resumeOrStart();
       if (!building()) {
         context.listener().started(schema.name(), run.id(), describe());
       }
@@ -167,19 +164,15 @@ final class SchemaRun {
 
   private StepResult perform(RunStep next, StagingSchema staging) {
     switch (next) {
-      case PREPARE_STAGING -> context.warehouse().createStaging(staging);
-      case CLONE -> context.warehouse().cloneLive(staging, relationsToKeep());
+      case PREPARE_STAGING -> warehouse.createStaging(staging);
+      case CLONE -> warehouse.cloneLive(staging, selection.relationsToKeep());
       case BUILD -> {
         return build(staging);
       }
-      case GRANT -> grant(staging);
-      case SWAP -> {
-        if (!context.warehouse().swap(staging)) {
-          notice("already swapped by an earlier attempt of this run");
-        }
-      }
+      case GRANT -> warehouse.grant(staging);
+      case SWAP -> warehouse.swap(staging);
       case RECORD -> record();
-      case CLEANUP -> cleanup(staging);
+      case CLEANUP -> warehouse.cleanup(staging);
     }
     return StepResult.DONE;
   }
@@ -188,7 +181,7 @@ final class SchemaRun {
   private Optional<SchemaOutcome> runInPlace() {
     try {
       if (RunStep.named(run.lastCompletedStep()) == null) {
-        List<String> snapshots = snapshotSelection();
+        List<String> snapshots = selection.snapshots();
         StepResult result =
             snapshots.isEmpty() ? StepResult.DONE : runDbt(null, List.of(snapshots), "snapshot");
         if (result.failure() != null) {
@@ -201,7 +194,7 @@ final class SchemaRun {
         context.hook().afterStep(schema.name(), RunStep.BUILD);
         updateRun(run.status(), null, RunStep.BUILD, "built");
       }
-      grantLive();
+      warehouse.grantLive();
       record();
     } catch (RuntimeException e) {
       if (e instanceof StateStoreException) {
@@ -224,17 +217,17 @@ final class SchemaRun {
 
   private StepResult build(StagingSchema staging) {
     List<List<String>> commands = new ArrayList<>();
-    List<String> selection = buildSelection();
-    if (!selection.isEmpty()) {
+    List<String> built = selection.build();
+    if (!built.isEmpty()) {
       List<String> args = new ArrayList<>(List.of("build", "--select"));
-      args.addAll(selection);
+      args.addAll(built);
       if (kind == RunId.Kind.FULL_REFRESH) {
         args.add("--full-refresh");
       }
       commands.add(args);
     }
     if (kind.isDeploy()) {
-      List<String> snapshots = snapshotSelection();
+      List<String> snapshots = selection.snapshots();
       if (!snapshots.isEmpty()) {
         commands.add(snapshots);
       }
@@ -256,7 +249,7 @@ final class SchemaRun {
             staging == null ? Map.of() : Map.of(schema.name(), staging.name()),
             commands,
             queryTag());
-    Path log = context.workspace().root().resolve(runDir).resolve(DBT_LOG);
+    Path log = context.workspace().root().resolve(runDir).resolve(RunFiles.DBT_LOG);
     BuildStatus status;
     try {
       Files.createDirectories(log.getParent());
@@ -295,22 +288,12 @@ final class SchemaRun {
       return StepResult.DONE;
     }
     // A failed run's files are what explains it; a successful run's are stored when it is recorded.
-    uploadArtifactsRetrying("live " + schema.name() + " is unchanged");
-    List<String> failed = progress.failedNodes();
-    String command = finished.command() == null ? what : finished.command();
-    StringBuilder message =
-        new StringBuilder("dbt " + command + " failed (exit " + finished.exitCode() + ")");
-    if (!failed.isEmpty()) {
-      message.append(": ").append(String.join(", ", failed));
-    } else {
-      message.append(": ").append(progress.describeFailure());
-    }
-    message.append("; live ").append(schema.name()).append(" is unchanged");
-    return new StepResult(message.toString(), null);
+    storeFiles("live " + schema.name() + " is unchanged");
+    return new StepResult(BuildFailure.describe(finished, what, progress, schema.name()), null);
   }
 
   private String runDir() {
-    return "runs/" + schema.name() + "/" + run.id();
+    return RunFiles.runDir(schema.name(), run.id());
   }
 
   private String queryTag() {
@@ -323,117 +306,15 @@ final class SchemaRun {
         + "\"}";
   }
 
-  /** dbt selectors (fully qualified names) of the models and seeds this run builds. */
-  private List<String> buildSelection() {
-    Set<String> ids = new LinkedHashSet<>();
-    boolean partial = context.warehouse().clonesWholeSchema() && kind.isDeploy();
-    for (String id : schema.relations()) {
-      ManifestNode node = context.workspace().manifest().nodes().get(id);
-      if (node == null || node.isSnapshot()) {
-        continue;
-      }
-      if (node.isSeed() && !kind.isDeploy()) {
-        continue;
-      }
-      if (partial && !step.models().contains(id)) {
-        continue;
-      }
-      ids.add(id);
-    }
-    if (kind.isDeploy()) {
-      // Ephemeral models and tests are not relations but are part of the step when they changed.
-      for (String id : step.models()) {
-        ManifestNode node = context.workspace().manifest().nodes().get(id);
-        if (node != null && node.isModel() && !node.isSnapshot()) {
-          ids.add(id);
-        }
-      }
-    }
-    return selectors(ids);
-  }
-
-  /** The snapshot command for this run: all of the schema's snapshots that the step names. */
-  private List<String> snapshotSelection() {
-    Set<String> ids = new LinkedHashSet<>();
-    for (String id : schema.relations()) {
-      ManifestNode node = context.workspace().manifest().nodes().get(id);
-      if (node != null
-          && node.isSnapshot()
-          && (step.snapshotsOnly() || step.models().contains(id))) {
-        ids.add(id);
-      }
-    }
-    if (ids.isEmpty()) {
-      return List.of();
-    }
-    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
-    args.addAll(selectors(ids));
-    return args;
-  }
-
-  private List<String> selectors(Set<String> ids) {
-    List<String> selectors = new ArrayList<>();
-    for (String id : ids) {
-      ManifestNode node = context.workspace().manifest().nodes().get(id);
-      selectors.add(node.fqn().isEmpty() ? node.name() : String.join(".", node.fqn()));
-    }
-    return selectors;
-  }
-
-  /**
-   * Live relations staging must hold before the build: snapshots (their history), incremental
-   * models (unless fully refreshed) and every relation the build does not create.
-   */
-  private List<String> relationsToKeep() {
-    Set<String> built = new LinkedHashSet<>(buildSelection());
-    List<String> keep = new ArrayList<>();
-    for (String id : schema.relations()) {
-      ManifestNode node = context.workspace().manifest().nodes().get(id);
-      if (node == null) {
-        continue;
-      }
-      boolean incremental = "incremental".equals(node.materialized());
-      String selector = node.fqn().isEmpty() ? node.name() : String.join(".", node.fqn());
-      if (node.isSnapshot()
-          || (incremental && kind != RunId.Kind.FULL_REFRESH)
-          || !built.contains(selector)) {
-        keep.add(node.alias() == null ? node.name() : node.alias());
-      }
-    }
-    return keep;
-  }
-
-  private SchemaGrants desiredGrants() {
-    return SchemaGrants.of(context.config().effectivePolicy(schema.name()).grants());
-  }
-
-  private void grant(StagingSchema staging) {
-    if (context.warehouse().schemaExists(schema.name())) {
-      GrantDrift liveDrift =
-          context.warehouse().currentGrants(schema.name()).driftTo(desiredGrants());
-      if (!liveDrift.isEmpty()) {
-        notice(
-            "grants on live drifted from the desired ones ("
-                + liveDrift.describe()
-                + "); corrected with the swap");
-      }
-    }
-    context.warehouse().applyGrants(staging.name(), desiredGrants());
-  }
-
-  private void grantLive() {
-    GrantDrift drift = context.warehouse().applyGrants(schema.name(), desiredGrants());
-    if (!drift.isEmpty()) {
-      notice("grants corrected: " + drift.describe());
-    }
-  }
-
   private void record() {
     Instant startedAt = run.startedAt();
     boolean snapshot = kind == RunId.Kind.SNAPSHOT;
     boolean full = kind == RunId.Kind.FULL_REFRESH || kind == RunId.Kind.FULL_DEPLOY;
-    boolean snapshotsTaken = snapshot || kind.isDeploy() && hasSnapshots();
-    updateSchemaState(
+    boolean snapshotsTaken = snapshot || kind.isDeploy() && !selection.snapshots().isEmpty();
+    SchemaStates.update(
+        context.store(),
+        context.project(),
+        schema.name(),
         current ->
             new SchemaState(
                 context.project(),
@@ -443,207 +324,13 @@ final class SchemaRun {
                 full ? startedAt : current.lastFullRefresh(),
                 snapshotsTaken ? startedAt : current.lastSnapshot(),
                 0));
-    uploadArtifactsRetrying("the schema is live");
+    storeFiles("the schema is live");
   }
 
-  /**
-   * Artifacts are the run's record, not its result: a store that keeps failing costs the files,
-   * with a warning, and never the outcome ({@code outcome} says what it is).
-   */
-  private void uploadArtifactsRetrying(String outcome) {
-    Retries.failure(Retries.ARTIFACT_ATTEMPTS, this::uploadArtifacts)
-        .ifPresent(
-            e ->
-                notice(
-                    "artifacts of run "
-                        + run.id()
-                        + " not stored after "
-                        + Retries.ARTIFACT_ATTEMPTS
-                        + " attempts ("
-                        + e.getMessage()
-                        + "); "
-                        + outcome
-                        + "; they are kept under "
-                        + context.workspace().root().resolve(runDir())));
-  }
-
-  private void updateSchemaState(java.util.function.UnaryOperator<SchemaState> change) {
-    SchemaStates.update(context.store(), context.project(), schema.name(), change);
-  }
-
-  private boolean hasSnapshots() {
-    return !snapshotSelection().isEmpty();
-  }
-
-  private void uploadArtifacts() {
-    Workspace workspace = context.workspace();
-    Path dir = workspace.root().resolve(runDir());
-    Path log = dir.resolve(DBT_LOG);
-    String location = putRunFile(DBT_LOG, log);
-    if (location != null) {
-      run = withLogLocation(location);
-    }
-    putRunFile("run_results.json", dir.resolve("target").resolve("run_results.json"));
-    putRunFile("manifest.json", workspace.manifestFile());
-  }
-
-  /**
-   * Stores one of the run's files from the workspace, unless the build stored its own copy (a build
-   * pod's, written where dbt ran, is the record; the operator's is what it read through the API).
-   *
-   * @return where the file is stored, or null when neither copy exists
-   */
-  private String putRunFile(String name, Path local) {
-    if (context.builds().storesRunFiles() && isStored(name)) {
-      return context
-          .artifacts()
-          .runFileLocation(context.artifactKey(), schema.name(), run.id(), name);
-    }
-    if (!Files.exists(local)) {
-      return null;
-    }
-    return context
-        .artifacts()
-        .putRunFile(context.artifactKey(), schema.name(), run.id(), name, local);
-  }
-
-  private boolean isStored(String name) {
-    Optional<java.io.InputStream> stored =
-        context.artifacts().openRunFile(context.artifactKey(), schema.name(), run.id(), name);
-    if (stored.isEmpty()) {
-      return false;
-    }
-    try {
-      stored.get().close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot close the stored " + name + " of run " + run.id(), e);
-    }
-    return true;
-  }
-
-  private RunRecord withLogLocation(String location) {
-    return new RunRecord(
-        run.id(),
-        run.project(),
-        run.schema(),
-        run.type(),
-        run.status(),
-        run.startedAt(),
-        run.endedAt(),
-        run.counts(),
-        location,
-        run.lastCompletedStep(),
-        run.message(),
-        run.version());
-  }
-
-  /** Drops previous versions beyond the retention and failed stagings past their TTL. */
-  private void cleanup(StagingSchema staging) {
-    List<OwnedSchema> owned = context.warehouse().ownedSchemas(schema.name());
-    List<OwnedSchema> previous =
-        owned.stream().filter(o -> o.tag().role() == SchemaTag.Role.PREVIOUS).toList();
-    int excess = previous.size() - context.settings().keepPrevious();
-    Instant expiry = now().minus(context.settings().stagingTtl());
-    for (OwnedSchema candidate : owned) {
-      boolean oldPrevious =
-          candidate.tag().role() == SchemaTag.Role.PREVIOUS && previous.indexOf(candidate) < excess;
-      boolean expiredStaging =
-          candidate.tag().role() == SchemaTag.Role.STAGING
-              && !candidate.name().equals(staging.name())
-              && candidate.tag().at().isBefore(expiry);
-      if (oldPrevious || expiredStaging) {
-        try {
-          context.warehouse().drop(candidate.name());
-        } catch (io.dbtoperator.warehouse.WarehouseException e) {
-          notice("kept " + candidate.name() + ": " + e.getMessage());
-        }
-      }
-    }
-  }
-
-  private RunRecord resumeOrStart() {
-    String commit = context.workspace().commit();
-    List<RunRecord> recent =
-        context.store().runs(context.project(), schema.name(), null, 20).runs();
-    for (RunRecord candidate : recent) {
-      if (candidate.status() != RunStatus.RUNNING) {
-        continue;
-      }
-      RunId id = RunId.parse(candidate.id());
-      if (id != null && id.isFor(commit, kind)) {
-        runId = id;
-        return candidate;
-      }
-      supersede(candidate);
-    }
-    Instant start = now();
-    for (int attempt = 0; attempt < 60; attempt++) {
-      RunId id = RunId.of(start.plusSeconds(attempt), commit, kind);
-      RunRecord record =
-          new RunRecord(
-              id.value(),
-              context.project(),
-              schema.name(),
-              context.runType(),
-              RunStatus.RUNNING,
-              start,
-              null,
-              RunCounts.NONE,
-              null,
-              null,
-              null,
-              0);
-      if (context.store().insertRun(record)) {
-        runId = id;
-        return context.store().run(context.project(), schema.name(), id.value()).orElseThrow();
-      }
-    }
-    throw new StateStoreException("could not find a free run id for " + schema.name());
-  }
-
-  /**
-   * Ends an unfinished run that no longer matches the plan. If its swap already happened, the
-   * warehouse says so, and the store is brought in line before this run starts: the live commit
-   * becomes the abbreviated commit in the old run's id, which git resolves like any other.
-   */
-  private void supersede(RunRecord stale) {
-    Optional<SchemaTag> live = context.warehouse().tag(schema.name());
-    RunId staleId = RunId.parse(stale.id());
-    boolean swapped = staleId != null && live.isPresent() && live.get().runId().equals(stale.id());
-    if (swapped) {
-      updateSchemaState(
-          current ->
-              new SchemaState(
-                  context.project(),
-                  schema.name(),
-                  staleId.commitPrefix(),
-                  stale.startedAt(),
-                  current.lastFullRefresh(),
-                  current.lastSnapshot(),
-                  0));
-      notice("run " + stale.id() + " had gone live before its process stopped; recorded now");
-    }
-    String message =
-        swapped
-            ? "went live; recorded by run of " + now()
-            : "superseded: the plan changed before this run finished; its staging schema expires"
-                + " after "
-                + context.settings().stagingTtl();
-    RunRecord ended =
-        new RunRecord(
-            stale.id(),
-            stale.project(),
-            stale.schema(),
-            stale.type(),
-            swapped ? RunStatus.SUCCESSFUL : RunStatus.FAILED,
-            stale.startedAt(),
-            now(),
-            stale.counts(),
-            stale.logLocation(),
-            stale.lastCompletedStep(),
-            message,
-            stale.version());
-    context.store().compareAndSetRun(stale.version(), ended);
+  private void storeFiles(String outcome) {
+    files
+        .storeRetrying(run.id(), outcome, location -> run = RunFiles.withLogLocation(run, location))
+        .ifPresent(this::notice);
   }
 
   private SchemaOutcome fail(String message, RunCounts counts) {

@@ -1,0 +1,110 @@
+package io.dbtoperator.run;
+
+import io.dbtoperator.plan.ManifestNode;
+import io.dbtoperator.plan.PlanStep;
+import io.dbtoperator.plan.SchemaNode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** What one schema run builds, snapshots and keeps from live, read from the commit's manifest. */
+final class RunSelection {
+  private final RunContext context;
+  private final PlanStep step;
+  private final SchemaNode schema;
+  private final RunId.Kind kind;
+
+  RunSelection(RunContext context, PlanStep step, SchemaNode schema, RunId.Kind kind) {
+    this.context = context;
+    this.step = step;
+    this.schema = schema;
+    this.kind = kind;
+  }
+
+  /** dbt selectors (fully qualified names) of the models and seeds this run builds. */
+  List<String> build() {
+    Set<String> ids = new LinkedHashSet<>();
+    boolean partial = context.warehouse().clonesWholeSchema() && kind.isDeploy();
+    for (String id : schema.relations()) {
+      ManifestNode node = node(id);
+      if (node == null || node.isSnapshot()) {
+        continue;
+      }
+      if (node.isSeed() && !kind.isDeploy()) {
+        continue;
+      }
+      if (partial && !step.models().contains(id)) {
+        continue;
+      }
+      ids.add(id);
+    }
+    if (kind.isDeploy()) {
+      // Ephemeral models and tests are not relations but are part of the step when they changed.
+      for (String id : step.models()) {
+        ManifestNode node = node(id);
+        if (node != null && node.isModel() && !node.isSnapshot()) {
+          ids.add(id);
+        }
+      }
+    }
+    return selectors(ids);
+  }
+
+  /** The snapshot command for this run: all of the schema's snapshots that the step names. */
+  List<String> snapshots() {
+    Set<String> ids = new LinkedHashSet<>();
+    for (String id : schema.relations()) {
+      ManifestNode node = node(id);
+      if (node != null
+          && node.isSnapshot()
+          && (step.snapshotsOnly() || step.models().contains(id))) {
+        ids.add(id);
+      }
+    }
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+    args.addAll(selectors(ids));
+    return args;
+  }
+
+  /**
+   * Live relations staging must hold before the build: snapshots (their history), incremental
+   * models (unless fully refreshed) and every relation the build does not create.
+   */
+  List<String> relationsToKeep() {
+    Set<String> built = new LinkedHashSet<>(build());
+    List<String> keep = new ArrayList<>();
+    for (String id : schema.relations()) {
+      ManifestNode node = node(id);
+      if (node == null) {
+        continue;
+      }
+      boolean incremental = "incremental".equals(node.materialized());
+      if (node.isSnapshot()
+          || (incremental && kind != RunId.Kind.FULL_REFRESH)
+          || !built.contains(selector(node))) {
+        keep.add(node.alias() == null ? node.name() : node.alias());
+      }
+    }
+    return keep;
+  }
+
+  private List<String> selectors(Set<String> ids) {
+    List<String> selectors = new ArrayList<>();
+    for (String id : ids) {
+      selectors.add(selector(node(id)));
+    }
+    return selectors;
+  }
+
+  private static String selector(ManifestNode node) {
+    return node.fqn().isEmpty() ? node.name() : String.join(".", node.fqn());
+  }
+
+  private ManifestNode node(String id) {
+    return context.workspace().manifest().nodes().get(id);
+  }
+}
