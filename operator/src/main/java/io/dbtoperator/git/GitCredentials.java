@@ -31,6 +31,10 @@ import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
 public final class GitCredentials implements AutoCloseable {
   private static final Set<String> SSH_SCHEMES = Set.of("ssh", "ssh+git", "git+ssh");
 
+  static {
+    io.dbtoperator.BouncyCastle.register();
+  }
+
   private final String token;
   private final KnownHosts knownHosts;
   private final SshdSessionFactory ssh;

@@ -9,6 +9,9 @@ import java.util.Properties;
 
 /** Opens snowflake-jdbc connections from {@link SnowflakeSettings}. */
 public final class SnowflakeConnections {
+  static {
+    io.dbtoperator.BouncyCastle.register();
+  }
 
   private SnowflakeConnections() {}
 

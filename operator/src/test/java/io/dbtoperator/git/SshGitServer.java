@@ -41,6 +41,10 @@ public final class SshGitServer implements AutoCloseable {
   }
 
   /** Serves the repositories under root (by path relative to it) to the holder of clientKey. */
+  static {
+    io.dbtoperator.BouncyCastle.register();
+  }
+
   public static SshGitServer start(Path root, PublicKey clientKey) throws IOException {
     KeyPair hostKey = ed25519();
     SshServer server = SshServer.setUpDefaultServer();
