@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,64 +31,9 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStateStore implements StateStore {
 
   /** Version of the table layout written by this build; bump it together with a migration. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = SqliteLayout.VERSION;
 
   public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(10);
-
-  private static final List<String> CREATE_TABLES =
-      List.of(
-          """
-          CREATE TABLE IF NOT EXISTS schema_state (
-            project TEXT NOT NULL,
-            schema_name TEXT NOT NULL,
-            live_commit TEXT,
-            last_refresh_ms INTEGER,
-            last_full_refresh_ms INTEGER,
-            last_snapshot_ms INTEGER,
-            version INTEGER NOT NULL,
-            PRIMARY KEY (project, schema_name))
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS run (
-            project TEXT NOT NULL,
-            schema_name TEXT NOT NULL,
-            id TEXT NOT NULL,
-            type TEXT NOT NULL,
-            status TEXT NOT NULL,
-            started_at_ms INTEGER NOT NULL,
-            ended_at_ms INTEGER,
-            models_total INTEGER NOT NULL,
-            models_succeeded INTEGER NOT NULL,
-            models_failed INTEGER NOT NULL,
-            models_skipped INTEGER NOT NULL,
-            tests_passed INTEGER NOT NULL,
-            tests_failed INTEGER NOT NULL,
-            log_location TEXT,
-            last_completed_step TEXT,
-            message TEXT,
-            version INTEGER NOT NULL,
-            PRIMARY KEY (project, schema_name, id))
-          """,
-          "CREATE INDEX IF NOT EXISTS run_by_project_newest"
-              + " ON run (project, started_at_ms, id, schema_name)",
-          "CREATE INDEX IF NOT EXISTS run_by_schema_newest"
-              + " ON run (project, schema_name, started_at_ms, id)",
-          """
-          CREATE TABLE IF NOT EXISTS manifest_pointer (
-            project TEXT NOT NULL PRIMARY KEY,
-            git_commit TEXT NOT NULL,
-            location TEXT NOT NULL,
-            updated_at_ms INTEGER NOT NULL,
-            version INTEGER NOT NULL)
-          """,
-          """
-          CREATE TABLE IF NOT EXISTS schema_lease (
-            project TEXT NOT NULL,
-            schema_name TEXT NOT NULL,
-            holder TEXT NOT NULL,
-            expires_at_ms INTEGER NOT NULL,
-            PRIMARY KEY (project, schema_name))
-          """);
 
   private static final String SCHEMA_COLUMNS =
       "project, schema_name, live_commit, last_refresh_ms, last_full_refresh_ms, last_snapshot_ms,"
@@ -144,7 +88,7 @@ public final class SqliteStateStore implements StateStore {
     }
     SqliteStateStore store = new SqliteStateStore(absolute, clock, connection);
     try {
-      store.initialize();
+      store.initialize(busyTimeout);
     } catch (RuntimeException e) {
       store.closeQuietlyAfter(e);
       throw e;
@@ -152,67 +96,13 @@ public final class SqliteStateStore implements StateStore {
     return store;
   }
 
-  private void initialize() {
+  private void initialize(Duration busyTimeout) {
     withConnection(
         "open",
         c -> {
-          try (Statement statement = c.createStatement()) {
-            try (ResultSet rs = statement.executeQuery("PRAGMA journal_mode = WAL")) {
-              String mode = rs.next() ? rs.getString(1) : null;
-              if (!"wal".equalsIgnoreCase(mode)) {
-                throw new StateStoreException(
-                    "state store "
-                        + location()
-                        + ": open failed: cannot switch to WAL journal mode (got "
-                        + mode
-                        + "); is the file on a network file system?");
-              }
-            }
-          }
-          c.setAutoCommit(false);
-          try {
-            migrate(c);
-            c.commit();
-          } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-          } finally {
-            c.setAutoCommit(true);
-          }
+          SqliteLayout.prepare(c, location(), busyTimeout);
           return null;
         });
-  }
-
-  private void migrate(Connection c) throws SQLException {
-    try (Statement statement = c.createStatement()) {
-      statement.execute(
-          "CREATE TABLE IF NOT EXISTS schema_version ("
-              + "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-      Integer stored = null;
-      try (ResultSet rs = statement.executeQuery("SELECT version FROM schema_version")) {
-        if (rs.next()) {
-          stored = rs.getInt(1);
-        }
-      }
-      if (stored != null && stored > SCHEMA_VERSION) {
-        throw new StateStoreException(
-            "state store "
-                + location()
-                + ": open failed: the store has schema version "
-                + stored
-                + " but this build of dbt-operator knows versions up to "
-                + SCHEMA_VERSION
-                + "; upgrade dbt-operator to use this store");
-      }
-      // Version 1 is the first layout; steps from older versions will go here, before the DDL.
-      for (String ddl : CREATE_TABLES) {
-        statement.execute(ddl);
-      }
-      if (stored == null) {
-        statement.execute(
-            "INSERT INTO schema_version (id, version) VALUES (1, " + SCHEMA_VERSION + ")");
-      }
-    }
   }
 
   /** The location string of this store, as {@link StateLocation} parses it. */
