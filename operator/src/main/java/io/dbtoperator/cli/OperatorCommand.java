@@ -84,6 +84,14 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Namespace of the leader-election Lease (default: ${DEFAULT-VALUE}).")
   String leaseNamespace;
 
+  @Option(
+      names = "--namespaces",
+      split = ",",
+      description =
+          "Namespaces to reconcile, comma-separated (default: all). The Helm chart's"
+              + " watchNamespaces: with a list, the operator holds its role only there.")
+  java.util.List<String> namespaces;
+
   @Override
   public Integer call() throws InterruptedException {
     if (threads < 1) {
@@ -143,10 +151,24 @@ final class OperatorCommand implements Callable<Integer> {
                                             + ")"),
                                 leader -> {}),
                             true)));
+    // The informers of pods and of the other resource follow their controller's namespaces.
+    java.util.Set<String> watched =
+        namespaces == null ? java.util.Set.of() : new java.util.TreeSet<>(namespaces);
     operator.register(
         new DbtProjectReconciler(
-            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())));
-    operator.register(new DbtSchemaReconciler(settings, Clock.systemUTC()));
+            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())),
+        o -> {
+          if (!watched.isEmpty()) {
+            o.settingNamespaces(watched);
+          }
+        });
+    operator.register(
+        new DbtSchemaReconciler(settings, Clock.systemUTC()),
+        o -> {
+          if (!watched.isEmpty()) {
+            o.settingNamespaces(watched);
+          }
+        });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -35,6 +35,15 @@ import java.util.stream.Stream;
 public final class KubeControlPlane {
 
   public static final String REUSE_VARIABLE = "KUBECONFIG_IT";
+
+  /**
+   * The one user whose requests the audit log records: the operator's ServiceAccount of ChartRbacIT
+   * (namespace {@link #AUDITED_NAMESPACE}, name {@link #AUDITED_SERVICE_ACCOUNT}). The policy is
+   * fixed at start, so the name is fixed here; other users cost no log line.
+   */
+  public static final String AUDITED_NAMESPACE = "dbt-operator-rbac";
+
+  public static final String AUDITED_SERVICE_ACCOUNT = "dbt-operator";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static KubeControlPlane instance;
 
@@ -42,11 +51,13 @@ public final class KubeControlPlane {
   private final Path kubectl;
   private final KubernetesClient client;
   private final Duration startupTime;
+  private final Path auditLog;
 
-  private KubeControlPlane(Path kubeconfig, Path kubectl, Duration startupTime) {
+  private KubeControlPlane(Path kubeconfig, Path kubectl, Duration startupTime, Path auditLog) {
     this.kubeconfig = kubeconfig;
     this.kubectl = kubectl;
     this.startupTime = startupTime;
+    this.auditLog = auditLog;
     this.client = newClient();
   }
 
@@ -82,6 +93,15 @@ public final class KubeControlPlane {
   /** The kubectl built with the control plane. */
   public Path kubectl() {
     return kubectl;
+  }
+
+  /**
+   * The API server's audit log (JSON lines, Metadata level) of the requests of {@link
+   * #AUDITED_NAMESPACE}/{@link #AUDITED_SERVICE_ACCOUNT}; null when an existing control plane was
+   * reused.
+   */
+  public Path auditLog() {
+    return auditLog;
   }
 
   /** How long starting the control plane took (zero when an existing one was reused). */
@@ -153,10 +173,38 @@ public final class KubeControlPlane {
     Path script = repositoryRoot().resolve("scripts/kube-apiserver.sh");
     if (reuse != null && !reuse.isBlank()) {
       String kubectl = System.getenv().getOrDefault("KUBECTL", "kubectl");
-      return new KubeControlPlane(Path.of(reuse), Path.of(kubectl), Duration.ZERO);
+      return new KubeControlPlane(Path.of(reuse), Path.of(kubectl), Duration.ZERO, null);
     }
+    Path auditDir;
+    try {
+      auditDir = Files.createTempDirectory("kube-audit");
+      Files.writeString(
+          auditDir.resolve("policy.yaml"),
+          """
+          apiVersion: audit.k8s.io/v1
+          kind: Policy
+          omitStages: [RequestReceived]
+          rules:
+            - level: Metadata
+              users: ["system:serviceaccount:%s:%s"]
+            - level: None
+          """
+              .formatted(AUDITED_NAMESPACE, AUDITED_SERVICE_ACCOUNT));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path auditLog = auditDir.resolve("audit.log");
     long start = System.nanoTime();
-    Map<String, String> values = run(List.of("bash", script.toString(), "start"));
+    Map<String, String> values =
+        run(
+            List.of("bash", script.toString(), "start"),
+            Map.of(
+                "KAS_APISERVER_ARGS",
+                "--audit-policy-file="
+                    + auditDir.resolve("policy.yaml")
+                    + " --audit-log-path="
+                    + auditLog
+                    + " --audit-log-maxsize=1000"));
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     String dir = require(values, "KAS_DIR");
     Runtime.getRuntime()
@@ -164,20 +212,25 @@ public final class KubeControlPlane {
             new Thread(
                 () -> {
                   try {
-                    run(List.of("bash", script.toString(), "stop", dir));
+                    run(List.of("bash", script.toString(), "stop", dir), Map.of());
                   } catch (IllegalStateException e) {
                     System.err.println(e.getMessage());
                   }
                 }));
     return new KubeControlPlane(
-        Path.of(require(values, "KUBECONFIG")), Path.of(require(values, "KUBECTL")), took);
+        Path.of(require(values, "KUBECONFIG")),
+        Path.of(require(values, "KUBECTL")),
+        took,
+        auditLog);
   }
 
   /** Runs the script, its progress on our stderr, and returns the KEY=VALUE lines it printed. */
-  private static Map<String, String> run(List<String> command) {
+  private static Map<String, String> run(List<String> command, Map<String, String> environment) {
     try {
-      Process process =
-          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+      builder.environment().putAll(environment);
+      Process process = builder.start();
       String out;
       try (InputStream in = process.getInputStream()) {
         out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
