@@ -119,6 +119,12 @@ current-context: local
 EOF
 )
 
+# Which process the cores go to during the launch: the control plane's, by the pids it recorded.
+cpu_pids=""
+for name in kube-apiserver etcd; do
+  [ -f "$KAS_DIR/$name.pid" ] && cpu_pids="$cpu_pids${cpu_pids:+,}$name=$(cat "$KAS_DIR/$name.pid")"
+done
+export BENCH_CPU_PIDS=$cpu_pids
 echo "projects: $projects  schemas/project: $schemas  models/schema: $models  cpus: $(nproc)  java: $(java -version 2>&1 | head -n 1)"
 # shellcheck disable=SC2086 # OPERATOR_JAVA_OPTS is a list of options
 java -cp "$jar" io.dbtoperator.cli.ReconcileBenchmark "$work" "$repo" "$commit" \

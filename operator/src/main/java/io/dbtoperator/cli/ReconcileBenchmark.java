@@ -74,6 +74,8 @@ public final class ReconcileBenchmark {
   static final Duration LAUNCH_TIMEOUT = Duration.ofMinutes(10);
   static final Duration STEADY_WINDOW = Duration.ofSeconds(10);
   static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
+  static final int FLOOR_THREADS = 32;
+  static final int HISTOGRAM_ROWS = 15;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ReconcileBenchmark() {}
@@ -176,6 +178,8 @@ public final class ReconcileBenchmark {
       if (before != 0) {
         throw new IllegalStateException(before + " run pods exist before the tick");
       }
+      ProcessCpu cpu = ProcessCpu.parse(System.getenv("BENCH_CPU_PIDS"), operator.pid());
+      Map<String, Double> cpuAtTick = cpu.read();
       Instant tick = tick(admin, names);
       log("tick fired at %s on %d projects", tick, names.size());
       // Each dump is a jcmd process (a JVM start) and a safepoint in the operator: on a small
@@ -189,6 +193,7 @@ public final class ReconcileBenchmark {
         Thread.sleep(SAMPLE_EVERY.toMillis());
       }
       Instant launched = lastPod.get();
+      Map<String, Double> cpuAtLaunch = cpu.read();
       boolean complete = pods.size() >= due;
       double launchSeconds =
           launched == null ? Double.NaN : Duration.between(tick, launched).toMillis() / 1000.0;
@@ -205,6 +210,8 @@ public final class ReconcileBenchmark {
       Map<String, Integer> launch = log.countBetween(tick, windowEnd);
       Map<String, Integer> steady = log.countBetween(windowEnd, steadyEnd);
       Heap heap = Heap.afterGc(operator.pid());
+      String histogram = Heap.topClasses(operator.pid(), HISTOGRAM_ROWS);
+      double floorSeconds = ApiFloor.secondsToCopyRunPods(admin, NAMESPACE, FLOOR_THREADS);
 
       int launchTotal = launch.values().stream().mapToInt(Integer::intValue).sum();
       int steadyTotal = steady.values().stream().mapToInt(Integer::intValue).sum();
@@ -249,6 +256,21 @@ public final class ReconcileBenchmark {
           heap.usedMib(),
           heap.usedMib() / 256.0,
           heap.committedMib());
+      System.out.printf(
+          Locale.ROOT,
+          "api_floor_s=%.2f (the same %d pods created directly from %d threads)"
+              + " launch_vs_floor=%.2fx%n",
+          floorSeconds,
+          pods.size(),
+          FLOOR_THREADS,
+          launchSeconds / floorSeconds);
+      System.out.print("cpu_s from the tick to the last pod:");
+      cpuAtLaunch.forEach(
+          (name, seconds) ->
+              System.out.printf(Locale.ROOT, " %s=%.1f", name, seconds - cpuAtTick.get(name)));
+      System.out.println();
+      System.out.println("heap histogram, largest classes after GC:");
+      System.out.print(histogram);
       if (sampler != null) {
         sampler.print();
       }
@@ -591,6 +613,17 @@ public final class ReconcileBenchmark {
         throw new IllegalStateException("jcmd GC.heap_info printed no heap total: " + info);
       }
       return new Heap(Long.parseLong(m.group(2)) / 1024.0, Long.parseLong(m.group(1)) / 1024.0);
+    }
+
+    /** The header and the first rows of jcmd's class histogram (live objects, largest first). */
+    static String topClasses(long pid, int rows) throws IOException, InterruptedException {
+      StringBuilder out = new StringBuilder();
+      jcmd(pid, "GC.class_histogram")
+          .lines()
+          .filter(line -> line.matches("\\s*(num|-+|\\d+:\\s).*"))
+          .limit(rows + 2L)
+          .forEach(line -> out.append("  ").append(line).append('\n'));
+      return out.toString();
     }
   }
 

@@ -62,6 +62,7 @@ final class ClockApply {
             .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + Labels.PROJECT)
             .withSecondaryToPrimaryMapper(Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
             .withOnUpdateFilter(ClockApply::changedBeyondStatus)
+            .withItemStore(new CacheWithoutManagedFields<>())
             .build(),
         context);
   }

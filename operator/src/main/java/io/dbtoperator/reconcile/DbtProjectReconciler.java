@@ -53,7 +53,10 @@ import java.util.function.UnaryOperator;
 @ControllerConfiguration(
     name = "dbtproject",
     generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = ProjectUpdateFilter.class))
+    informer =
+        @Informer(
+            onUpdateFilter = ProjectUpdateFilter.class,
+            itemStore = CacheWithoutManagedFields.class))
 public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   static final Duration WHILE_RUNNING = Duration.ofSeconds(5);
 
@@ -86,6 +89,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                 .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR)
                 .withSecondaryToPrimaryMapper(
                     Mappers.fromLabel(Labels.PROJECT, null, DbtProject.class))
+                .withItemStore(new CacheWithoutManagedFields<>(RunPods.CONFIG_ANNOTATION_PREFIX))
                 .build(),
             context);
     // Without a primary-to-secondary mapper, the SDK finds a project's DbtSchemas through an index
@@ -100,6 +104,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
+                .withOnUpdateFilter(new SchemaUpdateFilter())
+                .withItemStore(new CacheWithoutManagedFields<>())
                 .build(),
             context);
     List<EventSource<?, DbtProject>> sources = new ArrayList<>(List.of(pods, schemas));

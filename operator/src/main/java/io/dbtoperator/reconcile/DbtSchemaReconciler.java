@@ -6,10 +6,12 @@ import io.dbtoperator.api.DbtSchemaStatus;
 import io.dbtoperator.api.DeletionPolicy;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -28,7 +30,13 @@ import java.util.stream.Collectors;
  * called for every event, deletions included, because it adds and removes its finalizer itself: the
  * SDK's own finalizer handling would put one on every DbtSchema.
  */
-@ControllerConfiguration(name = "dbtschema", triggerReconcilerOnAllEvents = true)
+@ControllerConfiguration(
+    name = "dbtschema",
+    triggerReconcilerOnAllEvents = true,
+    informer =
+        @Informer(
+            onUpdateFilter = SchemaUpdateFilter.class,
+            itemStore = CacheWithoutManagedFields.class))
 public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
   private final OperatorSettings settings;
   private final Clock clock;
@@ -64,6 +72,7 @@ public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
+                .withItemStore(new CacheWithoutManagedFields<>())
                 .build(),
             context);
     return List.of(projects);
@@ -85,7 +94,7 @@ public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
         }
         PrimaryUpdateAndCacheUtils.addFinalizer(client, schema, Labels.DROP_FINALIZER);
       } else if (!drop && holds) {
-        release(client, schema, project);
+        release(client, context.getPrimaryCache(), schema, project);
       }
       if (drop && project != null && project.isMarkedForDeletion()) {
         // Owned DbtSchemas are only collected once the project is gone, which waits for them.
@@ -98,7 +107,7 @@ public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
     }
     if (!drop) {
       // The policy was set back to Retain during the deletion: the way to call a drop off.
-      release(client, schema, project);
+      release(client, context.getPrimaryCache(), schema, project);
       return UpdateControl.noUpdate();
     }
     SchemaDrop.Outcome outcome =
@@ -106,7 +115,7 @@ public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
     Events events = new Events(client, clock);
     if (outcome.done()) {
       events.record(schema, outcome.warning(), outcome.reason(), outcome.message());
-      release(client, schema, project);
+      release(client, context.getPrimaryCache(), schema, project);
       return UpdateControl.noUpdate();
     }
     DbtSchemaStatus previous = schema.getStatus();
@@ -166,18 +175,18 @@ public final class DbtSchemaReconciler implements Reconciler<DbtSchema> {
    * Removes the schema's finalizer, and the project's when no other DbtSchema of it still holds
    * one.
    */
-  private static void release(KubernetesClient client, DbtSchema schema, DbtProject project) {
+  private static void release(
+      KubernetesClient client,
+      IndexedResourceCache<DbtSchema> schemas,
+      DbtSchema schema,
+      DbtProject project) {
     PrimaryUpdateAndCacheUtils.removeFinalizer(client, schema, Labels.DROP_FINALIZER);
     if (project == null || !project.hasFinalizer(Labels.PROJECT_DROP_FINALIZER)) {
       return;
     }
     boolean othersHold =
-        client
-            .resources(DbtSchema.class)
-            .inNamespace(schema.getMetadata().getNamespace())
-            .list()
-            .getItems()
-            .stream()
+        schemas
+            .list(schema.getMetadata().getNamespace())
             .filter(s -> !s.getMetadata().getUid().equals(schema.getMetadata().getUid()))
             .filter(s -> project.getMetadata().getName().equals(s.getSpec().projectRef()))
             .anyMatch(s -> s.hasFinalizer(Labels.DROP_FINALIZER));

@@ -78,7 +78,6 @@ final class ManifestSource {
     Pod pod = client.pods().inNamespace(namespace).withName(name).get();
     if (pod == null) {
       RunPods.Spec spec = spec(name, commit);
-      client.configMaps().resource(RunPods.configMap(project, spec)).create();
       client.pods().resource(RunPods.pod(project, spec)).create();
       return false;
     }

@@ -158,7 +158,6 @@ final class PodBuildExecutor implements BuildExecutor {
                     request.runId(),
                     "--run-dir",
                     RunPods.RUN_DIR)));
-    client.configMaps().resource(RunPods.configMap(project, spec)).patch(ServerSideApply.context());
     try {
       client.pods().resource(RunPods.pod(project, spec)).create();
     } catch (KubernetesClientException e) {
@@ -166,9 +165,9 @@ final class PodBuildExecutor implements BuildExecutor {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;
       }
-      return new BuildStatus.Running("pod " + name + " Pending");
     }
-    return new BuildStatus.Running("pod " + name + " created");
+    // Worded as the next pass will see the new pod, so that it has no status change to write.
+    return new BuildStatus.Running("pod " + name + " Pending");
   }
 
   private int threads() {

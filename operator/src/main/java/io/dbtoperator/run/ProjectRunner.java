@@ -48,6 +48,9 @@ public final class ProjectRunner {
   private final Consumer<String> dbtOutput;
   private final RunListener listener;
   private final java.util.function.UnaryOperator<OperatorConfig> configOverlay;
+  // A runner lives for one operator pass or one CLI command, which reads a commit's manifest from
+  // several steps: parsing it once per runner keeps a pass from reading a large manifest 6 times.
+  private final java.util.Map<String, Workspace> workspaces = new java.util.HashMap<>();
 
   /** A deploy: the plan and what became of each of its steps. */
   public record DeployResult(Plan plan, List<SchemaOutcome> outcomes) {}
@@ -383,14 +386,19 @@ public final class ProjectRunner {
    * of running dbt parse here.
    */
   public Workspace adoptWorkspace(String commit, InputStream manifest) {
-    return Workspace.adopt(repository, projectDir, commit, workspaceRoot(commit), manifest);
+    Workspace adopted =
+        Workspace.adopt(repository, projectDir, commit, workspaceRoot(commit), manifest);
+    workspaces.put(commit, adopted);
+    return adopted;
   }
 
   /**
    * The workspace of a commit; the operator reuses one already prepared instead of parsing again.
    */
   public Workspace workspace(String commit) {
-    return Workspace.prepare(
-        repository, projectDir, commit, workspaceRoot(commit), target, dbt, dbtOutput);
+    return workspaces.computeIfAbsent(
+        commit,
+        c ->
+            Workspace.prepare(repository, projectDir, c, workspaceRoot(c), target, dbt, dbtOutput));
   }
 }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -154,8 +155,32 @@ class DbtSchemaReconcilerTest {
                               .inNamespace(NS)
                               .withName(schema.getSpec().projectRef())
                               .get());
+                  case "getPrimaryCache" -> primaryCache();
                   default -> throw new UnsupportedOperationException(method.getName());
                 });
+  }
+
+  /** The SDK's cache of DbtSchemas, as the API server has them; only listing by namespace. */
+  @SuppressWarnings("unchecked")
+  private IndexedResourceCache<DbtSchema> primaryCache() {
+    return (IndexedResourceCache<DbtSchema>)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {IndexedResourceCache.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("list")
+                  && args != null
+                  && args.length == 1
+                  && args[0] instanceof String namespace) {
+                return client
+                    .resources(DbtSchema.class)
+                    .inNamespace(namespace)
+                    .list()
+                    .getItems()
+                    .stream();
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
   }
 
   private DbtProject project(String name) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbtoperator.Golden;
 import io.dbtoperator.api.DbtProject;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
@@ -20,9 +19,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins the pod, ConfigMap, CronJob and Role the operator generates for the example project against
- * golden files, and checks the properties that matter whatever the layout: Pod Security
- * "restricted", secrets only by reference, arguments only for dbt.
+ * Pins the pod, CronJob and Role the operator generates for the example project against golden
+ * files, and checks the properties that matter whatever the layout: Pod Security "restricted",
+ * secrets only by reference, arguments only for dbt.
  */
 class GeneratedResourcesTest {
   private static final String PASSWORD = "s3cr3t-never-printed";
@@ -163,12 +162,27 @@ class GeneratedResourcesTest {
   }
 
   @Test
-  void configMapHoldsTheProfileAndOverlayButNoSecret() throws IOException {
-    ConfigMap configMap = RunPods.configMap(example(), spec());
-    Golden.assertMatches("k8s/run-configmap.yaml", Serialization.asYaml(configMap));
-    assertThat(configMap.getData()).containsKeys("profiles.yml", "overlay-0");
-    assertThat(configMap.getData().get("profiles.yml"))
+  void podAnnotationsHoldTheProfileAndOverlayButNoSecretAndTheConfigVolumeLaysThemOut()
+      throws IOException {
+    Pod pod = RunPods.pod(example(), spec());
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    assertThat(annotations)
+        .containsOnlyKeys("run.dbtoperator.io/profiles.yml", "run.dbtoperator.io/overlay-0");
+    assertThat(annotations.get("run.dbtoperator.io/profiles.yml"))
         .contains("env_var('DBT_OPERATOR_PG_PASSWORD')");
+    var config =
+        pod.getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals("config"))
+            .findFirst()
+            .orElseThrow()
+            .getDownwardAPI();
+    assertThat(config.getItems())
+        .extracting(item -> item.getPath() + " <- " + item.getFieldRef().getFieldPath())
+        .containsExactly(
+            "profiles.yml <- metadata.annotations['run.dbtoperator.io/profiles.yml']",
+            "overlay/"
+                + spec().overlay().keySet().iterator().next()
+                + " <- metadata.annotations['run.dbtoperator.io/overlay-0']");
   }
 
   @Test
