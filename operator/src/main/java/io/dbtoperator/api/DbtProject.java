@@ -1,5 +1,6 @@
 package io.dbtoperator.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -10,6 +11,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** A dbt project deployed and refreshed schema by schema. */
+@JsonClassDescription(
+    "A dbt project that the operator deploys and refreshes schema by schema: the git repository and the commit or branch to deploy, the dbt image, the warehouse and its Secret, the state store and the artifact store. kubectl get dbtprojects shows the desired and live commits and the pending plan.")
 @Group(DbtProject.GROUP)
 @Version(DbtProject.VERSION)
 @ShortNames("dbtp")

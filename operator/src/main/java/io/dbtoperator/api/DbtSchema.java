@@ -1,5 +1,6 @@
 package io.dbtoperator.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -10,6 +11,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** Operator settings and observed state of one warehouse schema of a DbtProject. */
+@JsonClassDescription(
+    "One warehouse schema of a DbtProject: its refresh cadence, grants, dependencies and deletion policy, and, in status, its live commit, last refresh, next due time and phase. The operator creates one per schema of the project; a DbtSchema written by hand sets the settings of its schema.")
 @Group(DbtProject.GROUP)
 @Version(DbtProject.VERSION)
 @ShortNames("dbts")
