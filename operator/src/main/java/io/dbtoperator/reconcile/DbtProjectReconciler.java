@@ -125,6 +125,15 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       status.suspended();
       return finish(project, status, requeue);
     }
+    Optional<String> sharedState =
+        SharedStateGuard.problem(project, context.getPrimaryCache().list());
+    if (sharedState.isPresent()) {
+      status.problem(SharedStateGuard.REASON, sharedState.get());
+      if (transitions.newStall(status)) {
+        events.record(project, true, "Stalled", sharedState.get());
+      }
+      return finish(project, status, requeue);
+    }
     try (ProjectBackends backends =
         ProjectBackends.open(
             project, new Secrets(client, project.getMetadata().getNamespace()), git, clock)) {

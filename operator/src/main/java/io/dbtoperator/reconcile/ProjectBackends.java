@@ -108,11 +108,7 @@ record ProjectBackends(
   static StateStore store(DbtProjectSpec spec, Secrets secrets, Clock clock) {
     DbtProjectSpec.State state = spec.state();
     if (state == null || state.type() == DbtProjectSpec.StateType.sqlite) {
-      String path =
-          state == null || state.sqlite() == null || state.sqlite().path() == null
-              ? "/var/lib/dbt-operator/state.db"
-              : state.sqlite().path();
-      return SqliteStateStore.open(Path.of(path), clock);
+      return SqliteStateStore.open(Path.of(sqlitePath(state)), clock);
     }
     try {
       return CassandraStateStore.open(
@@ -134,6 +130,13 @@ record ProjectBackends(
     } catch (IllegalArgumentException e) {
       throw new SpecProblem("InvalidStateStore", e.getMessage());
     }
+  }
+
+  /** The SQLite file of a project's state, for type sqlite or no state settings. */
+  static String sqlitePath(DbtProjectSpec.State state) {
+    return state == null || state.sqlite() == null || state.sqlite().path() == null
+        ? "/var/lib/dbt-operator/state.db"
+        : state.sqlite().path();
   }
 
   ArtifactStore.ProjectKey artifactKey(DbtProject project) {
