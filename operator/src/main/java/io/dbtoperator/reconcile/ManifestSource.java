@@ -61,6 +61,9 @@ final class ManifestSource {
       }
       return true;
     }
+    if (runner.reuseLiveManifest(commit)) {
+      return true;
+    }
     if (settings.dbt() != null) {
       runner.workspace(commit);
       return true;

@@ -396,9 +396,35 @@ public final class ProjectRunner {
    * The workspace of a commit; the operator reuses one already prepared instead of parsing again.
    */
   public Workspace workspace(String commit) {
+    if (!workspaces.containsKey(commit) && !Workspace.isPrepared(workspaceRoot(commit))) {
+      reuseLiveManifest(commit);
+    }
     return workspaces.computeIfAbsent(
         commit,
         c ->
             Workspace.prepare(repository, projectDir, c, workspaceRoot(c), target, dbt, dbtOutput));
+  }
+
+  /**
+   * Makes the workspace of {@code commit} from the live commit's manifest when nothing dbt reads
+   * changed in between, so that no dbt parse (local or in a pod) is needed.
+   *
+   * @return whether it did
+   */
+  public boolean reuseLiveManifest(String commit) {
+    if (workspaces.containsKey(commit)) {
+      return true;
+    }
+    Optional<Workspace> reused =
+        ManifestReuse.fromLive(
+            repository,
+            projectDir,
+            artifacts,
+            artifactKey,
+            liveCommit(),
+            commit,
+            workspaceRoot(commit));
+    reused.ifPresent(workspace -> workspaces.put(commit, workspace));
+    return reused.isPresent();
   }
 }

@@ -46,6 +46,10 @@ class DeployIT {
   }
 
   ProjectRunner runner(Instant now, StepHook hook) {
+    return runner(now, hook, new LocalDbtExecutor(PostgresHarness.dbt()));
+  }
+
+  ProjectRunner runner(Instant now, StepHook hook, DbtExecutor dbt) {
     Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     RunListener listener =
         new RunListener() {
@@ -61,7 +65,7 @@ class DeployIT {
         temp.resolve("work"),
         store,
         new PostgresTarget(pg, "public"),
-        new LocalDbtExecutor(PostgresHarness.dbt()),
+        dbt,
         artifacts,
         new ArtifactStore.ProjectKey("local", PROJECT),
         clock,
@@ -115,6 +119,36 @@ class DeployIT {
     RunRecord newest = store.runs(PROJECT, "marts", null, 1).runs().get(0);
     assertThat(newest.status()).isEqualTo(RunStatus.SUCCESSFUL);
     assertThat(newest.lastCompletedStep()).isEqualTo("CLEANUP");
+  }
+
+  @Test
+  void aCommitThatChangesNoFileDbtReadsIsPlannedFromTheLiveManifestWithoutDbt() {
+    String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
+    runner(T0, StepHook.NONE).deploy(v1);
+    DbtExecutor noDbt =
+        (command, output) -> {
+          throw new AssertionError("dbt ran: " + command);
+        };
+
+    String docsOnly =
+        git.write(Map.of("README.md", "# shop\n", ".github/workflows/ci.yml", "on: push\n"))
+            .commit("docs only");
+    var plan = runner(T0.plusSeconds(60), StepHook.NONE, noDbt).plan(docsOnly);
+
+    assertThat(plan.hasChanges()).as(plan.summary()).isFalse();
+    assertThat(plan.to()).isEqualTo(docsOnly);
+
+    String modelChange =
+        git.write(Map.of("models/marts/new_model.sql", "select 1 as id\n")).commit("a model");
+    List<String> parsed = new ArrayList<>();
+    DbtExecutor recording =
+        (command, output) -> {
+          parsed.add(String.join(" ", command.arguments()));
+          return new LocalDbtExecutor(PostgresHarness.dbt()).run(command, output);
+        };
+    runner(T0.plusSeconds(120), StepHook.NONE, recording).plan(modelChange);
+
+    assertThat(parsed).anyMatch(arguments -> arguments.contains(" parse "));
   }
 
   static List<String> columns(PostgresSettings pg, String schema, String table) {

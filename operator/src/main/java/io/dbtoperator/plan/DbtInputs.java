@@ -1,0 +1,99 @@
+package io.dbtoperator.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which files of a dbt project {@code dbt parse} reads, from its dbt_project.yml: the files at the
+ * root that configure the project and its packages, and everything under the resource, macro, docs
+ * and installed-package paths. A change to any other file (a README, CI config, the operator's own
+ * dbt-operator.yml) leaves the manifest as it was.
+ */
+public final class DbtInputs {
+  private static final Set<String> ROOT_FILES =
+      Set.of(
+          "dbt_project.yml",
+          "packages.yml",
+          "package-lock.yml",
+          "dependencies.yml",
+          "selectors.yml",
+          "profiles.yml",
+          ".dbtignore");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final List<String> directories;
+
+  private DbtInputs(List<String> directories) {
+    this.directories = directories;
+  }
+
+  /**
+   * @param source names the file in errors
+   * @throws PlanException when the file is not a YAML mapping or a *-paths key is not a list
+   */
+  public static DbtInputs parse(byte[] dbtProjectYml, String source) {
+    ProjectLayout layout = ProjectLayout.parse(dbtProjectYml, source);
+    List<String> directories = new ArrayList<>();
+    directories.addAll(layout.modelPaths());
+    directories.addAll(layout.seedPaths());
+    directories.addAll(layout.snapshotPaths());
+    directories.addAll(layout.macroPaths());
+    directories.addAll(layout.testPaths());
+    directories.addAll(layout.analysisPaths());
+    JsonNode root = readTree(dbtProjectYml, source);
+    JsonNode docs = root.get("docs-paths");
+    if (docs != null && docs.isArray()) {
+      docs.forEach(dir -> directories.add(normalize(dir.asText())));
+    }
+    // Packages installed into the repository itself (dbt_packages/, or dbt_modules/ before 1.0).
+    JsonNode installed =
+        root.has("packages-install-path")
+            ? root.get("packages-install-path")
+            : root.get("modules-path");
+    directories.add(
+        installed == null || installed.isNull() ? "dbt_packages" : normalize(installed.asText()));
+    directories.add("dbt_modules");
+    return new DbtInputs(List.copyOf(directories));
+  }
+
+  /** Whether dbt parse reads the file at {@code path}, relative to the project directory. */
+  public boolean reads(String path) {
+    String file = normalize(path);
+    if (ROOT_FILES.contains(file)) {
+      return true;
+    }
+    for (String dir : directories) {
+      if (dir.isEmpty() || dir.equals(".") || file.startsWith(dir + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static JsonNode readTree(byte[] yml, String source) {
+    try {
+      JsonNode root = YAML.readTree(yml);
+      return root == null ? YAML.createObjectNode() : root;
+    } catch (JsonProcessingException e) {
+      throw new PlanException(source + ": invalid YAML: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(source + ": cannot read", e);
+    }
+  }
+
+  private static String normalize(String path) {
+    String p = path.replace('\\', '/');
+    while (p.startsWith("./")) {
+      p = p.substring(2);
+    }
+    while (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p;
+  }
+}
