@@ -48,7 +48,7 @@ public final class DbtInputs {
     JsonNode root = readTree(dbtProjectYml, source);
     JsonNode docs = root.get("docs-paths");
     if (docs != null && docs.isArray()) {
-      docs.forEach(dir -> directories.add(normalize(dir.asText())));
+      docs.forEach(dir -> directories.add(ProjectLayout.trimSlashes(dir.asText())));
     }
     // Packages installed into the repository itself (dbt_packages/, or dbt_modules/ before 1.0).
     JsonNode installed =
@@ -56,23 +56,20 @@ public final class DbtInputs {
             ? root.get("packages-install-path")
             : root.get("modules-path");
     directories.add(
-        installed == null || installed.isNull() ? "dbt_packages" : normalize(installed.asText()));
+        installed == null || installed.isNull()
+            ? "dbt_packages"
+            : ProjectLayout.trimSlashes(installed.asText()));
     directories.add("dbt_modules");
     return new DbtInputs(List.copyOf(directories));
   }
 
   /** Whether dbt parse reads the file at {@code path}, relative to the project directory. */
   public boolean reads(String path) {
-    String file = normalize(path);
+    String file = ProjectLayout.trimSlashes(path);
     if (ROOT_FILES.contains(file)) {
       return true;
     }
-    for (String dir : directories) {
-      if (dir.isEmpty() || dir.equals(".") || file.startsWith(dir + "/")) {
-        return true;
-      }
-    }
-    return false;
+    return ProjectLayout.under(file, directories);
   }
 
   private static JsonNode readTree(byte[] yml, String source) {
@@ -84,16 +81,5 @@ public final class DbtInputs {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(source + ": cannot read", e);
     }
-  }
-
-  private static String normalize(String path) {
-    String p = path.replace('\\', '/');
-    while (p.startsWith("./")) {
-      p = p.substring(2);
-    }
-    while (p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
-    }
-    return p;
   }
 }

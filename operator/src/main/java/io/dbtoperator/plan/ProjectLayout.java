@@ -72,7 +72,7 @@ public record ProjectLayout(
     return defaults;
   }
 
-  private static String trimSlashes(String path) {
+  static String trimSlashes(String path) {
     String p = path.replace('\\', '/');
     while (p.startsWith("./")) {
       p = p.substring(2);
@@ -95,7 +95,7 @@ public record ProjectLayout(
         || under(path, testPaths);
   }
 
-  private static boolean under(String path, List<String> dirs) {
+  static boolean under(String path, List<String> dirs) {
     for (String dir : dirs) {
       if (dir.isEmpty() || dir.equals(".") || path.startsWith(dir + "/")) {
         return true;
