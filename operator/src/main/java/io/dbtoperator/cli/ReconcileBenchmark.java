@@ -1,7 +1,5 @@
 package io.dbtoperator.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtSchema;
 import io.dbtoperator.plan.ManifestReader;
@@ -27,9 +25,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -44,15 +39,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The operator benchmark's driver, as bench/reconcile.sh runs it: an embedded PostgreSQL with a
@@ -76,7 +68,6 @@ public final class ReconcileBenchmark {
   static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
   static final int FLOOR_THREADS = 32;
   static final int HISTOGRAM_ROWS = 15;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private ReconcileBenchmark() {}
 
@@ -480,240 +471,5 @@ public final class ReconcileBenchmark {
 
   static void log(String format, Object... args) {
     System.err.printf(Locale.ROOT, "[reconcile-bench] " + format + "%n", args);
-  }
-
-  /**
-   * The API server's audit log of the operator's user: one RequestReceived event per request, at
-   * its arrival; a ResponseComplete event per request that ended.
-   */
-  static final class AuditLog {
-    private final Path file;
-    private final List<JsonNode> received = new ArrayList<>();
-    private final List<JsonNode> completed = new ArrayList<>();
-    private long offset;
-
-    AuditLog(Path file) {
-      this.file = file;
-    }
-
-    /** Reads the events written since the last call; a line still being written waits. */
-    void read() {
-      if (!Files.exists(file)) {
-        return;
-      }
-      byte[] bytes;
-      try (var channel = Files.newByteChannel(file)) {
-        channel.position(offset);
-        bytes = java.nio.channels.Channels.newInputStream(channel).readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the audit log " + file, e);
-      }
-      int end = bytes.length;
-      while (end > 0 && bytes[end - 1] != '\n') {
-        end--;
-      }
-      offset += end;
-      for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode event;
-        try {
-          event = JSON.readTree(line);
-        } catch (IOException e) {
-          throw new UncheckedIOException(
-              "the audit log " + file + " has a line that is no JSON", e);
-        }
-        if (!OPERATOR_USER.equals(event.path("user").path("username").asText())) {
-          continue;
-        }
-        switch (event.path("stage").asText()) {
-          case "RequestReceived" -> received.add(event);
-          case "ResponseComplete" -> completed.add(event);
-          default -> {}
-        }
-      }
-    }
-
-    /** Until no request of the operator arrived for {@code quiet}. */
-    void awaitQuiet(Duration quiet, Duration timeout) throws InterruptedException {
-      Instant deadline = Instant.now().plus(timeout);
-      int seen = -1;
-      Instant since = Instant.now();
-      while (Instant.now().isBefore(deadline)) {
-        read();
-        if (received.size() != seen) {
-          seen = received.size();
-          since = Instant.now();
-        } else if (Duration.between(since, Instant.now()).compareTo(quiet) >= 0) {
-          return;
-        }
-        Thread.sleep(250);
-      }
-      log("the operator did not go quiet in %s; measuring anyway", timeout);
-    }
-
-    /**
-     * When the last of the projects wrote its status after {@code after}; null if one did not
-     * within the timeout.
-     */
-    Instant awaitStatusWrites(Instant after, List<String> names, Duration timeout)
-        throws InterruptedException {
-      Instant deadline = Instant.now().plus(timeout);
-      while (Instant.now().isBefore(deadline)) {
-        read();
-        Map<String, Instant> first = new TreeMap<>();
-        for (JsonNode event : completed) {
-          JsonNode ref = event.path("objectRef");
-          Instant at = Instant.parse(event.path("stageTimestamp").asText());
-          if ("dbtprojects".equals(ref.path("resource").asText())
-              && "status".equals(ref.path("subresource").asText())
-              && at.isAfter(after)) {
-            first.merge(ref.path("name").asText(), at, (a, b) -> a.isBefore(b) ? a : b);
-          }
-        }
-        if (first.keySet().containsAll(names)) {
-          return first.values().stream().max(Instant::compareTo).orElseThrow();
-        }
-        Thread.sleep(250);
-      }
-      log("not every project wrote its status within %s of the tick", timeout);
-      return null;
-    }
-
-    /** Requests that arrived in (from, to], by verb and resource. */
-    Map<String, Integer> countBetween(Instant from, Instant to) {
-      Map<String, Integer> counts = new TreeMap<>();
-      for (JsonNode event : received) {
-        Instant at = Instant.parse(event.path("requestReceivedTimestamp").asText());
-        if (!at.isAfter(from) || at.isAfter(to)) {
-          continue;
-        }
-        JsonNode ref = event.path("objectRef");
-        String resource = ref.path("resource").asText("");
-        if (!ref.path("subresource").asText("").isEmpty()) {
-          resource += "/" + ref.path("subresource").asText();
-        }
-        counts.merge(event.path("verb").asText() + " " + resource, 1, Integer::sum);
-      }
-      return counts;
-    }
-  }
-
-  /** The operator's heap after a full GC, from jcmd. */
-  record Heap(double usedMib, double committedMib) {
-    private static final Pattern TOTAL =
-        Pattern.compile("total (\\d+)K, used (\\d+)K", Pattern.CASE_INSENSITIVE);
-
-    static Heap afterGc(long pid) throws IOException, InterruptedException {
-      jcmd(pid, "GC.run");
-      String info = jcmd(pid, "GC.heap_info");
-      Matcher m = TOTAL.matcher(info);
-      if (!m.find()) {
-        throw new IllegalStateException("jcmd GC.heap_info printed no heap total: " + info);
-      }
-      return new Heap(Long.parseLong(m.group(2)) / 1024.0, Long.parseLong(m.group(1)) / 1024.0);
-    }
-
-    /** The header and the first rows of jcmd's class histogram (live objects, largest first). */
-    static String topClasses(long pid, int rows) throws IOException, InterruptedException {
-      StringBuilder out = new StringBuilder();
-      jcmd(pid, "GC.class_histogram")
-          .lines()
-          .filter(line -> line.matches("\\s*(num|-+|\\d+:\\s).*"))
-          .limit(rows + 2L)
-          .forEach(line -> out.append("  ").append(line).append('\n'));
-      return out.toString();
-    }
-  }
-
-  static String jcmd(long pid, String command) throws IOException, InterruptedException {
-    Process process =
-        new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (process.waitFor() != 0) {
-      throw new IllegalStateException("jcmd " + command + " failed: " + out);
-    }
-    return out;
-  }
-
-  /**
-   * Where the operator's reconciler threads are, from thread dumps taken while the runs launch:
-   * each busy reconciler thread counts once per dump, under the first frame from the top that
-   * belongs to a known library (warehouse, API, state store, git), else under the first operator
-   * class. A sampling profile: it shows where the wall time goes, waits on the network included.
-   */
-  static final class ThreadSampler {
-    private static final Map<String, String> LIBRARIES = new java.util.LinkedHashMap<>();
-
-    static {
-      LIBRARIES.put("org.postgresql.", "warehouse (JDBC)");
-      LIBRARIES.put("io.dbtoperator.warehouse.", "warehouse (JDBC)");
-      LIBRARIES.put("io.fabric8.", "Kubernetes API");
-      LIBRARIES.put("okhttp3.", "Kubernetes API");
-      LIBRARIES.put("jdk.internal.net.http.", "Kubernetes API");
-      LIBRARIES.put("org.sqlite.", "state store (SQLite)");
-      LIBRARIES.put("io.dbtoperator.state.", "state store (SQLite)");
-      LIBRARIES.put("org.eclipse.jgit.", "git (JGit)");
-    }
-
-    private final long pid;
-    private final Map<String, Integer> counts = new TreeMap<>();
-    private int dumps;
-
-    ThreadSampler(long pid) {
-      this.pid = pid;
-    }
-
-    void sample() throws IOException, InterruptedException {
-      String dump = jcmd(pid, "Thread.print");
-      dumps++;
-      for (String thread : dump.split("\n\n")) {
-        if (!thread.contains("io.dbtoperator.reconcile.")) {
-          continue;
-        }
-        counts.merge(classify(thread), 1, Integer::sum);
-      }
-    }
-
-    static String classify(String thread) {
-      for (String line : thread.split("\n")) {
-        String frame = line.trim();
-        if (!frame.startsWith("at ")) {
-          continue;
-        }
-        String method = frame.substring(3);
-        for (Map.Entry<String, String> library : LIBRARIES.entrySet()) {
-          if (method.startsWith(library.getKey())) {
-            return library.getValue();
-          }
-        }
-        if (method.startsWith("io.dbtoperator.")) {
-          String type = method.substring(0, method.indexOf('('));
-          type = type.substring(0, type.lastIndexOf('.'));
-          return "operator code (" + type.substring(type.lastIndexOf('.') + 1) + ")";
-        }
-      }
-      return "other";
-    }
-
-    void print() {
-      int total = counts.values().stream().mapToInt(Integer::intValue).sum();
-      System.out.printf(
-          Locale.ROOT,
-          "reconciler_thread_samples=%d dumps=%d (busy reconciler threads per dump: %.1f)%n",
-          total,
-          dumps,
-          dumps == 0 ? 0.0 : total / (double) dumps);
-      counts.entrySet().stream()
-          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-          .forEach(
-              e ->
-                  System.out.printf(
-                      Locale.ROOT,
-                      "  %-45s %5.1f%%%n",
-                      e.getKey(),
-                      100.0 * e.getValue() / Math.max(1, total)));
-    }
   }
 }
