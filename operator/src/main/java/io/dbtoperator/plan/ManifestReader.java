@@ -319,7 +319,7 @@ public final class ManifestReader {
             schema = text();
           }
           case "alias" -> alias = text();
-          case "original_file_path" -> originalFilePath = text();
+          case "original_file_path" -> originalFilePath = filePath();
           case "attached_node" -> attachedNode = text();
           case "fqn" -> fqn = strings(value);
           case "checksum" -> checksum = checksum(value);
@@ -433,7 +433,7 @@ public final class ManifestReader {
         switch (key) {
           case "unique_id" -> uniqueId = text();
           case "package_name" -> packageName = text();
-          case "original_file_path" -> originalFilePath = text();
+          case "original_file_path" -> originalFilePath = filePath();
           case "macro_sql" -> {
             String sql = text();
             sqlHash =
@@ -446,6 +446,16 @@ public final class ManifestReader {
         }
       }
       return new ManifestMacro(uniqueId, packageName, originalFilePath, sqlHash, dependsOnMacros);
+    }
+
+    /**
+     * dbt writes paths with the separator of the machine that parsed; git diffs always use '/', so
+     * a Windows path would match no changed file and the manifest/commit check would compare
+     * nothing.
+     */
+    private String filePath() throws IOException {
+      String path = text();
+      return path == null ? null : path.replace('\\', '/');
     }
 
     /** The current scalar as text; null for JSON null, and for objects or arrays (skipped). */

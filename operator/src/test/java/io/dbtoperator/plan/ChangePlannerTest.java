@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dbtoperator.TestProject;
 import io.dbtoperator.git.JGitRepository;
 import java.nio.file.Path;
@@ -610,6 +613,40 @@ class ChangePlannerTest {
             " does not match commit "
                 + to.substring(0, 7)
                 + ": models/marts/orders.sql at that commit differs from the file the manifest was written from");
+  }
+
+  @Test
+  void manifestFromAnotherCommitWrittenOnWindowsIsRejected() throws Exception {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    Path before = windowsPaths(project.writeManifest());
+    project.edit("model.shop.orders", "select 2 as id from {{ ref('int_order_totals') }}");
+    String to = project.commit("after");
+
+    assertThatThrownBy(
+            () -> plan(project, from, ManifestReader.read(before), to, ManifestReader.read(before)))
+        .isInstanceOf(PlanException.class)
+        .hasMessageEndingWith(
+            " does not match commit "
+                + to.substring(0, 7)
+                + ": models/marts/orders.sql at that commit differs from the file the manifest was written from");
+  }
+
+  /** The manifest as dbt writes it on Windows: original_file_path with backslashes. */
+  private static Path windowsPaths(Path manifest) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode root = json.readTree(manifest.toFile());
+    for (String section : List.of("nodes", "macros")) {
+      root.get(section)
+          .forEach(
+              node ->
+                  ((ObjectNode) node)
+                      .put(
+                          "original_file_path",
+                          node.get("original_file_path").asText().replace('/', '\\')));
+    }
+    json.writeValue(manifest.toFile(), root);
+    return manifest;
   }
 
   @Test
