@@ -16,12 +16,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,10 +99,12 @@ public final class ManifestReader {
     private final MessageDigest sha256;
     private String schemaVersionUrl;
     private String projectName;
+    private String projectId;
     private String adapterType;
     private boolean sawNodes;
     private final Map<String, ManifestNode> nodes = new LinkedHashMap<>();
     private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
+    private final Set<String> packages = new TreeSet<>();
 
     Reading(JsonParser parser, String source) {
       this.parser = parser;
@@ -154,7 +156,7 @@ public final class ManifestReader {
       return new Manifest(
           source,
           version,
-          projectName != null ? projectName : mostCommonModelPackage(),
+          RootProject.name(source, projectName, projectId, packages, nodes.values()),
           adapterType,
           Collections.unmodifiableMap(nodes),
           Collections.unmodifiableMap(macros));
@@ -205,25 +207,6 @@ public final class ManifestReader {
       return "v" + number;
     }
 
-    private String mostCommonModelPackage() {
-      Map<String, Integer> counts = new HashMap<>();
-      for (ManifestNode node : nodes.values()) {
-        if (node.isModel() && node.packageName() != null) {
-          counts.merge(node.packageName(), 1, Integer::sum);
-        }
-      }
-      String best = null;
-      int bestCount = 0;
-      for (Map.Entry<String, Integer> entry : counts.entrySet()) {
-        int count = entry.getValue();
-        if (count > bestCount || (count == bestCount && entry.getKey().compareTo(best) < 0)) {
-          best = entry.getKey();
-          bestCount = count;
-        }
-      }
-      return best;
-    }
-
     private void readMetadata(JsonToken value) throws IOException {
       if (value != JsonToken.START_OBJECT) {
         parser.skipChildren();
@@ -235,6 +218,7 @@ public final class ManifestReader {
         switch (key) {
           case "dbt_schema_version" -> schemaVersionUrl = text();
           case "project_name" -> projectName = text();
+          case "project_id" -> projectId = text();
           case "adapter_type" -> adapterType = text();
           default -> parser.skipChildren();
         }
@@ -252,6 +236,9 @@ public final class ManifestReader {
           throw badNode(key, "is not an object");
         }
         ManifestNode node = readNode(key);
+        if (node.packageName() != null) {
+          packages.add(node.packageName());
+        }
         if (node.uniqueId() != null
             && KEPT_RESOURCE_TYPES.contains(node.resourceType())
             && !"false".equals(node.buildConfig().get("enabled"))) {
@@ -415,6 +402,9 @@ public final class ManifestReader {
           continue;
         }
         ManifestMacro macro = readMacro();
+        if (macro.packageName() != null) {
+          packages.add(macro.packageName());
+        }
         if (macro.uniqueId() != null) {
           macros.put(macro.uniqueId(), macro);
         }

@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -261,6 +263,52 @@ class ManifestReaderTest {
         """;
 
     assertThat(ManifestReader.read(stream(json), "inline.json").projectName()).isEqualTo("me");
+  }
+
+  // dbt 1.0 to 1.6 write no project_name, only project_id: the md5 of the root project's name.
+  @Test
+  void projectIdNamesTheRootProjectWhenAPackageHasMoreModels() throws Exception {
+    String json =
+        """
+        {"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v4.json",
+           "project_id": "%s"},
+         "nodes": {
+           "model.dbt_artifacts.a": {"resource_type": "model", "unique_id": "model.dbt_artifacts.a",
+             "package_name": "dbt_artifacts"},
+           "model.dbt_artifacts.b": {"resource_type": "model", "unique_id": "model.dbt_artifacts.b",
+             "package_name": "dbt_artifacts"},
+           "model.shop.orders": {"resource_type": "model", "unique_id": "model.shop.orders",
+             "package_name": "shop"}
+         }}
+        """
+            .formatted(md5("shop"));
+
+    assertThat(ManifestReader.read(stream(json), "inline.json").projectName()).isEqualTo("shop");
+  }
+
+  @Test
+  void projectIdOfNoPackageIsAnError() throws Exception {
+    String json =
+        """
+        {"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v4.json",
+           "project_id": "%s"},
+         "nodes": {"model.shop.orders": {"resource_type": "model", "unique_id": "model.shop.orders",
+             "package_name": "shop"}},
+         "macros": {"macro.dbt.run_query": {"unique_id": "macro.dbt.run_query", "package_name": "dbt"}}}
+        """
+            .formatted(md5("billing"));
+
+    assertThatThrownBy(() -> ManifestReader.read(stream(json), "inline.json"))
+        .isInstanceOf(PlanException.class)
+        .hasMessage(
+            "manifest inline.json: metadata.project_id "
+                + md5("billing")
+                + " is the md5 of none of its packages (dbt, shop)");
+  }
+
+  private static String md5(String text) throws Exception {
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
