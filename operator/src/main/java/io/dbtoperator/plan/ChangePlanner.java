@@ -3,11 +3,7 @@ package io.dbtoperator.plan;
 import io.dbtoperator.api.SchemaKind;
 import io.dbtoperator.api.ViewChangePolicy;
 import io.dbtoperator.git.ChangedFile;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +27,8 @@ public final class ChangePlanner {
 
   public Plan plan(PlanInput in) {
     List<String> notes = new ArrayList<>();
-    verifyMatchesCommit(in.fromManifest(), in.fromCommit(), in);
-    verifyMatchesCommit(in.toManifest(), in.toCommit(), in);
+    ManifestCommitCheck.verify(in.fromManifest(), in.fromCommit(), in);
+    ManifestCommitCheck.verify(in.toManifest(), in.toCommit(), in);
 
     SchemaGraph toGraph =
         in.toManifest() == null ? null : SchemaGraph.build(in.toManifest(), in.toConfig());
@@ -280,9 +276,17 @@ public final class ChangePlanner {
   private void classify(
       ChangedFile file, PlanInput in, SchemaGraph graph, boolean modelLevel, Detected detected) {
     String path = file.path();
-    if (path.equals("dbt_project.yml")) {
+    if (path.equals(ProjectSettings.FILE) && modelLevel) {
+      detected.fullDeployReasons.addAll(
+          ProjectSettings.unattributable(
+              projectFile(in, in.fromCommit()),
+              projectFile(in, in.toCommit()),
+              shortSha(in.fromCommit()),
+              shortSha(in.toCommit())));
+    } else if (path.equals(ProjectSettings.FILE)) {
       detected.fullDeployReasons.add(
-          "dbt_project.yml changed: project-wide settings cannot be attributed to schemas");
+          "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
+              + " without both manifests");
     } else if (PACKAGE_FILES.contains(path)) {
       detected.fullDeployReasons.add(
           path + " changed: package changes cannot be attributed to schemas");
@@ -297,6 +301,13 @@ public final class ChangePlanner {
     } else if (in.layout().isResource(path)) {
       attributeResourceFile(path, graph, detected);
     }
+  }
+
+  private static byte[] projectFile(PlanInput in, String commit) {
+    return in.files()
+        .read(commit, ProjectSettings.FILE)
+        .orElseThrow(
+            () -> new PlanException(ProjectSettings.FILE + " not found at " + shortSha(commit)));
   }
 
   private void attributeResourceFile(String path, SchemaGraph graph, Detected detected) {
@@ -360,10 +371,11 @@ public final class ChangePlanner {
       }
     }
     Set<String> macroClosure = macroClosure(to, changedMacros);
+    detected.fullDeployReasons.addAll(changedHooks(from, to));
 
     for (ManifestNode node : to.nodes().values()) {
       ManifestNode before = from.nodes().get(node.uniqueId());
-      String reason = nodeChange(before, node, macroClosure);
+      String reason = NodeChange.of(before, node, macroClosure);
       if (reason == null) {
         continue;
       }
@@ -397,38 +409,31 @@ public final class ChangePlanner {
     }
   }
 
-  /** Why a node needs building again, or null when it does not. */
-  private static String nodeChange(ManifestNode before, ManifestNode after, Set<String> macros) {
-    String file = after.originalFilePath() == null ? "" : " (" + after.originalFilePath() + ")";
-    if (before == null) {
-      return after.uniqueId() + " added" + file;
-    }
-    if (!Objects.equals(before.checksum(), after.checksum())) {
-      return after.uniqueId() + " changed" + file;
-    }
-    if (!after.isTest() && !before.schema().equalsIgnoreCase(after.schema())) {
-      return after.uniqueId() + " moved from schema " + before.schema() + " to " + after.schema();
-    }
-    List<String> configDiffs = new ArrayList<>();
-    Set<String> keys = new TreeSet<>(before.buildConfig().keySet());
-    keys.addAll(after.buildConfig().keySet());
-    for (String key : keys) {
-      String was = before.buildConfig().get(key);
-      String now = after.buildConfig().get(key);
-      if (!Objects.equals(was, now)) {
-        configDiffs.add(
-            key + " " + (was == null ? "unset" : was) + " -> " + (now == null ? "unset" : now));
+  /**
+   * on-run-start and on-run-end hooks run around every deploy and may touch any schema, so a
+   * changed, added or removed hook, of the project or of a package, means a full deploy.
+   */
+  private static List<String> changedHooks(Manifest from, Manifest to) {
+    Set<String> ids = new TreeSet<>(from.hooks().keySet());
+    ids.addAll(to.hooks().keySet());
+    List<String> reasons = new ArrayList<>();
+    for (String id : ids) {
+      String was = from.hooks().get(id);
+      String now = to.hooks().get(id);
+      if (Objects.equals(was, now)) {
+        continue;
       }
+      String kind = id.contains("on-run-start") ? "on-run-start" : "on-run-end";
+      String change = was == null ? "added" : now == null ? "removed" : "changed";
+      reasons.add(
+          kind
+              + " hook "
+              + change
+              + " ("
+              + id
+              + "): hooks run around every deploy and cannot be attributed to schemas");
     }
-    if (!configDiffs.isEmpty()) {
-      return after.uniqueId() + " config changed: " + String.join(", ", configDiffs);
-    }
-    for (String macro : after.dependsOnMacros()) {
-      if (macros.contains(macro)) {
-        return after.uniqueId() + " uses changed macro " + macro;
-      }
-    }
-    return null;
+    return reasons;
   }
 
   /** The changed macros plus every macro that calls one of them, directly or not. */
@@ -460,84 +465,6 @@ public final class ChangePlanner {
     return packageName.equals("dbt")
         || (manifest.adapterType() != null
             && packageName.equals("dbt_" + manifest.adapterType().toLowerCase(Locale.ROOT)));
-  }
-
-  /**
-   * A manifest written at another commit would make the plan silently wrong, so the files the diff
-   * touches must hash to the manifest's checksums.
-   */
-  private static void verifyMatchesCommit(Manifest manifest, String commit, PlanInput in) {
-    if (manifest == null || commit == null) {
-      return;
-    }
-    in.files()
-        .read(commit, "dbt_project.yml")
-        .map(bytes -> ProjectLayout.parse(bytes, "dbt_project.yml at " + shortSha(commit)).name())
-        .filter(name -> name != null && manifest.projectName() != null)
-        .filter(name -> !name.equals(manifest.projectName()))
-        .ifPresent(
-            name -> {
-              throw new PlanException(
-                  "manifest "
-                      + manifest.source()
-                      + " does not match commit "
-                      + shortSha(commit)
-                      + ": it is for project "
-                      + manifest.projectName()
-                      + " but dbt_project.yml there names "
-                      + name);
-            });
-    Set<String> touched = new TreeSet<>();
-    in.changedFiles().forEach(f -> touched.add(f.path()));
-    for (ManifestNode node : manifest.nodes().values()) {
-      if (!(node.isModel() || node.isSnapshot())
-          || node.originalFilePath() == null
-          || !touched.contains(node.originalFilePath())
-          || !manifest.projectName().equals(node.packageName())) {
-        continue;
-      }
-      Optional<byte[]> content = in.files().read(commit, node.originalFilePath());
-      if (content.isEmpty()) {
-        throw new PlanException(
-            "manifest "
-                + manifest.source()
-                + " does not match commit "
-                + shortSha(commit)
-                + ": "
-                + node.originalFilePath()
-                + " ("
-                + node.uniqueId()
-                + ") does not exist at that commit");
-      }
-      if (node.checksum() != null
-          && !node.checksum().isEmpty()
-          && !matchesChecksum(content.get(), node.checksum())) {
-        throw new PlanException(
-            "manifest "
-                + manifest.source()
-                + " does not match commit "
-                + shortSha(commit)
-                + ": "
-                + node.originalFilePath()
-                + " at that commit differs from the file the manifest was written from");
-      }
-    }
-  }
-
-  /** dbt hashes a file's text after stripping surrounding white space. */
-  static boolean matchesChecksum(byte[] content, String checksum) {
-    String text = new String(content, StandardCharsets.UTF_8);
-    return checksum.equals(sha256(text.strip())) || checksum.equals(sha256(text));
-  }
-
-  static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always provides SHA-256", e);
-    }
   }
 
   private static PlanStep step(

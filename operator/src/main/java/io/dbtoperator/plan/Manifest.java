@@ -9,6 +9,9 @@ import java.util.Map;
  * @param schemaVersion "v4" .. "v12"
  * @param nodes enabled models, seeds, snapshots and tests by unique id
  * @param macros macros by unique id
+ * @param hooks on-run-start and on-run-end hooks of the project and its packages (operation nodes)
+ *     by unique id, mapped to the sha-256 of their SQL; their checksum is that of the whole
+ *     dbt_project.yml, so it changes with any edit of the file
  */
 public record Manifest(
     String source,
@@ -16,4 +19,5 @@ public record Manifest(
     String projectName,
     String adapterType,
     Map<String, ManifestNode> nodes,
-    Map<String, ManifestMacro> macros) {}
+    Map<String, ManifestMacro> macros,
+    Map<String, String> hooks) {}

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,26 +32,16 @@ import java.util.regex.Pattern;
  * materialized.
  */
 public final class ManifestReader {
-  static final int OLDEST_SUPPORTED_VERSION = 4;
-  static final int NEWEST_SUPPORTED_VERSION = 12;
   private static final Pattern SCHEMA_NAME =
       Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
   // Longer than any warehouse's limit; longer names are refused without being echoed whole.
   private static final int MAX_SCHEMA_LENGTH = 255;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Pattern VERSION_IN_URL = Pattern.compile("/v(\\d+)(?:\\.json)?/?$");
   private static final Set<String> KEPT_RESOURCE_TYPES =
       Set.of("model", "seed", "snapshot", "test");
-  private static final List<String> BUILD_CONFIG_KEYS =
-      List.of(
-          "materialized",
-          "schema",
-          "alias",
-          "database",
-          "unique_key",
-          "incremental_strategy",
-          "enabled");
+  // dbt's own state:modified leaves these out too: they label nodes, they build nothing.
+  private static final Set<String> LABEL_CONFIG_KEYS = Set.of("tags", "group");
 
   private ManifestReader() {}
 
@@ -105,6 +94,7 @@ public final class ManifestReader {
     private final Map<String, ManifestNode> nodes = new LinkedHashMap<>();
     private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
     private final Set<String> packages = new TreeSet<>();
+    private final Map<String, String> hooks = new LinkedHashMap<>();
 
     Reading(JsonParser parser, String source) {
       this.parser = parser;
@@ -152,59 +142,19 @@ public final class ManifestReader {
       if (!sawNodes) {
         throw notAManifest("it has no \"nodes\" object");
       }
-      String version = schemaVersion(schemaVersionUrl);
+      String version = ManifestVersion.of(schemaVersionUrl, source);
       return new Manifest(
           source,
           version,
           RootProject.name(source, projectName, projectId, packages, nodes.values()),
           adapterType,
           Collections.unmodifiableMap(nodes),
-          Collections.unmodifiableMap(macros));
+          Collections.unmodifiableMap(macros),
+          Collections.unmodifiableMap(hooks));
     }
 
     private PlanException notAManifest(String why) {
       return new PlanException("manifest " + source + ": not a dbt manifest: " + why);
-    }
-
-    private String schemaVersion(String url) {
-      Matcher matcher = VERSION_IN_URL.matcher(url);
-      if (!matcher.find()) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": unrecognised metadata.dbt_schema_version \""
-                + url
-                + "\" (expected a URL ending in /vN.json)");
-      }
-      int number;
-      try {
-        number = Integer.parseInt(matcher.group(1));
-      } catch (NumberFormatException tooManyDigits) {
-        number = Integer.MAX_VALUE;
-      }
-      if (number < OLDEST_SUPPORTED_VERSION) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": manifest schema v"
-                + number
-                + " is not supported; dbt-operator needs v"
-                + OLDEST_SUPPORTED_VERSION
-                + " (dbt 1.0) or newer, re-run dbt compile with a recent dbt");
-      }
-      if (number > NEWEST_SUPPORTED_VERSION) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": metadata.dbt_schema_version: manifest schema v"
-                + number
-                + " is newer than dbt-operator reads (v"
-                + OLDEST_SUPPORTED_VERSION
-                + " to v"
-                + NEWEST_SUPPORTED_VERSION
-                + ")");
-      }
-      return "v" + number;
     }
 
     private void readMetadata(JsonToken value) throws IOException {
@@ -235,7 +185,11 @@ public final class ManifestReader {
         if (parser.nextToken() != JsonToken.START_OBJECT) {
           throw badNode(key, "is not an object");
         }
-        ManifestNode node = readNode(key);
+        NodeRead read = readNode(key);
+        ManifestNode node = read.node();
+        if ("operation".equals(node.resourceType()) && node.uniqueId() != null) {
+          hooks.put(node.uniqueId(), read.rawCode() == null ? "" : sha256Hex(read.rawCode()));
+        }
         if (node.packageName() != null) {
           packages.add(node.packageName());
         }
@@ -276,7 +230,10 @@ public final class ManifestReader {
       }
     }
 
-    private ManifestNode readNode(String nodeKey) throws IOException {
+    /** A node with its SQL, which only hooks keep: the SQL of every other node is its checksum. */
+    private record NodeRead(ManifestNode node, String rawCode) {}
+
+    private NodeRead readNode(String nodeKey) throws IOException {
       String uniqueId = null;
       String resourceType = null;
       String packageName = null;
@@ -287,6 +244,7 @@ public final class ManifestReader {
       String checksum = null;
       String originalFilePath = null;
       String attachedNode = null;
+      String rawCode = null;
       List<String> fqn = List.of();
       JsonNode config = null;
       DependsOn dependsOn = DependsOn.NONE;
@@ -308,6 +266,14 @@ public final class ManifestReader {
           case "alias" -> alias = text();
           case "original_file_path" -> originalFilePath = filePath();
           case "attached_node" -> attachedNode = text();
+          case "raw_code", "raw_sql" -> {
+            // v4 writes raw_sql before resource_type, so the type may not be known yet.
+            if (resourceType == null || resourceType.equals("operation")) {
+              rawCode = text();
+            } else {
+              parser.skipChildren();
+            }
+          }
           case "fqn" -> fqn = strings(value);
           case "checksum" -> checksum = checksum(value);
           case "config" ->
@@ -318,22 +284,24 @@ public final class ManifestReader {
       }
       Map<String, String> buildConfig = buildConfig(config);
       JsonNode materialized = config == null ? null : config.get("materialized");
-      return new ManifestNode(
-          uniqueId,
-          resourceType,
-          packageName,
-          name,
-          database,
-          schema,
-          alias,
-          materialized == null || !materialized.isTextual() ? null : materialized.asText(),
-          checksum,
-          originalFilePath,
-          dependsOn.nodes,
-          dependsOn.macros,
-          buildConfig,
-          attachedNode,
-          fqn);
+      return new NodeRead(
+          new ManifestNode(
+              uniqueId,
+              resourceType,
+              packageName,
+              name,
+              database,
+              schema,
+              alias,
+              materialized == null || !materialized.isTextual() ? null : materialized.asText(),
+              checksum,
+              originalFilePath,
+              dependsOn.nodes,
+              dependsOn.macros,
+              buildConfig,
+              attachedNode,
+              fqn),
+          "operation".equals(resourceType) ? rawCode : null);
     }
 
     private static Map<String, String> buildConfig(JsonNode config) {
@@ -341,12 +309,14 @@ public final class ManifestReader {
         return Map.of();
       }
       Map<String, String> result = new LinkedHashMap<>();
-      for (String key : BUILD_CONFIG_KEYS) {
-        JsonNode value = config.get(key);
-        if (value != null) {
-          result.put(key, value.toString());
-        }
-      }
+      config
+          .fields()
+          .forEachRemaining(
+              field -> {
+                if (!LABEL_CONFIG_KEYS.contains(field.getKey())) {
+                  result.put(field.getKey(), field.getValue().toString());
+                }
+              });
       return Collections.unmodifiableMap(result);
     }
 
@@ -426,10 +396,7 @@ public final class ManifestReader {
           case "original_file_path" -> originalFilePath = filePath();
           case "macro_sql" -> {
             String sql = text();
-            sqlHash =
-                sql == null
-                    ? null
-                    : HexFormat.of().formatHex(sha256.digest(sql.getBytes(StandardCharsets.UTF_8)));
+            sqlHash = sql == null ? null : sha256Hex(sql);
           }
           case "depends_on" -> dependsOnMacros = dependsOn(value).macros;
           default -> parser.skipChildren();
@@ -446,6 +413,10 @@ public final class ManifestReader {
     private String filePath() throws IOException {
       String path = text();
       return path == null ? null : path.replace('\\', '/');
+    }
+
+    private String sha256Hex(String text) {
+      return HexFormat.of().formatHex(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The current scalar as text; null for JSON null, and for objects or arrays (skipped). */

@@ -225,7 +225,7 @@ class ChangePlannerTest {
   }
 
   @Test
-  void projectFileChangeIsAFullDeployThatSaysWhy() {
+  void varsChangeIsAFullDeployThatSaysWhy() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
@@ -237,30 +237,60 @@ class ChangePlannerTest {
                     "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  x: 1\n"));
 
     assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons)
+        .extracting(PlanStep::schema, PlanStep::action)
         .containsExactly(
-            tuple(
-                "raw",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "staging",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "marts",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "reporting",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")));
+            tuple("raw", Action.FULL_DEPLOY),
+            tuple("staging", Action.FULL_DEPLOY),
+            tuple("marts", Action.FULL_DEPLOY),
+            tuple("reporting", Action.FULL_DEPLOY));
+    assertThat(plan.steps())
+        .allSatisfy(
+            step ->
+                assertThat(step.reasons())
+                    .containsExactly(
+                        "dbt_project.yml: vars changed, which the manifests cannot attribute to"
+                            + " schemas (full deploy)"));
     assertThat(plan.steps().get(2).models())
         .isEqualTo(project.ids("customers", "order_events", "orders"));
+  }
+
+  @Test
+  void projectSettingsTheManifestsCannotShowAreEachAFullDeployReason() {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    "name: shop\nversion: '2.0'\nprofile: test\n"
+                        + "dispatch:\n  - macro_namespace: dbt_utils\n    search_order: [shop]\n"
+                        + "quoting:\n  identifier: true\n"));
+
+    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(plan.steps().get(0).reasons())
+        .containsExactly(
+            "dbt_project.yml: dispatch changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)",
+            "dbt_project.yml: quoting changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)");
+  }
+
+  @Test
+  void projectFileChangeWithoutBothManifestsIsAFullDeploy() {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    project.file("dbt_project.yml", "name: shop\nversion: '2.0'\nprofile: test\n");
+    String to = project.commit("after");
+
+    Plan plan = plan(project, from, null, to, project.manifest());
+
+    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(plan.steps().get(0).reasons())
+        .containsExactly(
+            "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
+                + " without both manifests");
   }
 
   @Test

@@ -92,13 +92,21 @@ class ManifestReaderTest {
                 "models/bronze/bronze__contracts_backfill.sql",
                 List.of("source.ethereum_models.flipside_silver.ethereum_contracts_backfill"),
                 List.of(),
-                Map.of(
-                    "materialized", "\"incremental\"",
-                    "schema", "null",
-                    "alias", "null",
-                    "database", "null",
-                    "unique_key", "\"contract_address\"",
-                    "enabled", "true"),
+                Map.ofEntries(
+                    Map.entry("enabled", "true"),
+                    Map.entry("alias", "null"),
+                    Map.entry("schema", "null"),
+                    Map.entry("database", "null"),
+                    Map.entry("meta", "{}"),
+                    Map.entry("materialized", "\"incremental\""),
+                    Map.entry("persist_docs", "{}"),
+                    Map.entry("quoting", "{}"),
+                    Map.entry("column_types", "{}"),
+                    Map.entry("full_refresh", "null"),
+                    Map.entry("on_schema_change", "\"ignore\""),
+                    Map.entry("unique_key", "\"contract_address\""),
+                    Map.entry("post-hook", "[]"),
+                    Map.entry("pre-hook", "[]")),
                 null,
                 List.of("ethereum_models", "bronze", "bronze__contracts_backfill")));
   }
@@ -173,14 +181,28 @@ class ManifestReaderTest {
                     "model.jaffle_shop.orders",
                     "model.jaffle_shop.order_items"),
                 List.of(),
-                Map.of(
-                    "materialized", "\"table\"",
-                    "schema", "null",
-                    "alias", "null",
-                    "database", "null",
-                    "unique_key", "null",
-                    "incremental_strategy", "null",
-                    "enabled", "true"),
+                Map.ofEntries(
+                    Map.entry("enabled", "true"),
+                    Map.entry("alias", "null"),
+                    Map.entry("schema", "null"),
+                    Map.entry("database", "null"),
+                    Map.entry("meta", "{}"),
+                    Map.entry("materialized", "\"table\""),
+                    Map.entry("incremental_strategy", "null"),
+                    Map.entry("persist_docs", "{}"),
+                    Map.entry("post-hook", "[]"),
+                    Map.entry("pre-hook", "[]"),
+                    Map.entry("quoting", "{}"),
+                    Map.entry("column_types", "{}"),
+                    Map.entry("full_refresh", "null"),
+                    Map.entry("unique_key", "null"),
+                    Map.entry("on_schema_change", "\"ignore\""),
+                    Map.entry("on_configuration_change", "\"apply\""),
+                    Map.entry("grants", "{}"),
+                    Map.entry("packages", "[]"),
+                    Map.entry("docs", "{\"show\":true,\"node_color\":null}"),
+                    Map.entry("contract", "{\"enforced\":false,\"alias_types\":true}"),
+                    Map.entry("access", "\"protected\"")),
                 null,
                 List.of("jaffle_shop", "marts", "customers")));
   }
@@ -242,7 +264,8 @@ class ManifestReaderTest {
     assertThat(manifest.nodes().keySet()).containsExactly("model.p.a");
     ManifestNode node = manifest.nodes().get("model.p.a");
     assertThat(node.materialized()).isEqualTo("view");
-    assertThat(node.buildConfig()).isEqualTo(Map.of("materialized", "\"view\""));
+    assertThat(node.buildConfig())
+        .isEqualTo(Map.of("materialized", "\"view\"", "meta", "{\"k\":[1,2]}"));
     assertThat(node.dependsOnNodes()).containsExactly("model.p.b");
     assertThat(node.schema()).isEqualTo("s");
     assertThat(node.checksum()).isNull();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
@@ -76,23 +77,119 @@ class RealDbtPlanIT {
     }
   }
 
+  private static String commitAll(Path repo, String message) throws Exception {
+    try (Git git =
+        Files.exists(repo.resolve(".git"))
+            ? Git.open(repo.toFile())
+            : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      return git.commit().setMessage(message).setAuthor("it", "it@example.invalid").call().name();
+    }
+  }
+
+  /**
+   * Plans between two commits of the example project that differ only in dbt_project.yml: {@code
+   * before} and {@code after} rewrite its text at each commit.
+   */
+  private Plan planProjectFileChange(UnaryOperator<String> before, UnaryOperator<String> after)
+      throws Exception {
+    Path repo = temp.resolve("repo");
+    copyTree(projectRoot().resolve("examples/shop"), repo);
+    Path projectFile = repo.resolve("dbt_project.yml");
+    String original = Files.readString(projectFile);
+    Files.writeString(projectFile, before.apply(original));
+    String v1 = commitAll(repo, "v1");
+    Path m1 = parse(repo, "v1");
+    Files.writeString(projectFile, after.apply(original));
+    String v2 = commitAll(repo, "v2");
+    Path m2 = parse(repo, "v2");
+    try (JGitRepository repository = JGitRepository.open(repo)) {
+      return new ProjectPlanner(repository, "")
+          .plan(v1, v2, ManifestReader.read(m1), ManifestReader.read(m2), null);
+    }
+  }
+
+  @Test
+  void aVersionBumpBuildsNoModel() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            UnaryOperator.identity(),
+            yml -> replace(yml, "version: \"1.0.0\"", "version: \"1.1.0\""));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
+            tuple("raw", Action.NOOP, List.of()),
+            tuple("staging", Action.NOOP, List.of()),
+            tuple("marts", Action.NOOP, List.of()),
+            tuple("reporting", Action.NOOP, List.of()));
+    assertThat(plan.hasChanges()).isFalse();
+  }
+
+  @Test
+  void aFolderMaterializedChangeBuildsExactlyTheModelsUnderIt() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            UnaryOperator.identity(),
+            yml ->
+                replace(
+                    yml,
+                    "+schema: reporting\n      +materialized: view",
+                    "+schema: reporting\n      +materialized: table"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            tuple("raw", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
+            tuple("staging", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
+            tuple("marts", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                List.of("model.shop.daily_revenue"),
+                List.of(
+                    "model.shop.daily_revenue config changed: materialized \"view\" -> \"table\"")));
+  }
+
+  @Test
+  void anOnRunEndChangeIsAFullDeployThatSaysSo() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            yml -> yml + "\non-run-end:\n  - \"select 1\"\n",
+            yml -> yml + "\non-run-end:\n  - \"select 2\"\n");
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons)
+        .containsExactly(
+            tuple("raw", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("staging", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("marts", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("reporting", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)));
+  }
+
+  private static final String ON_RUN_END_CHANGED =
+      "on-run-end hook changed (operation.shop.shop-on-run-end-0):"
+          + " hooks run around every deploy and cannot be attributed to schemas";
+
+  private static String unchangedSince(Plan plan) {
+    return "unchanged since " + plan.from().substring(0, 7);
+  }
+
+  /** Replaces text that must be there, so that a changed example fails here, not in an assert. */
+  private static String replace(String text, String target, String replacement) {
+    assertThat(text).contains(target);
+    return text.replace(target, replacement);
+  }
+
   @Test
   void planOfTheExampleBetweenTwoCommitsWithRealManifests() throws Exception {
     Path repo = temp.resolve("repo");
     Path examples = projectRoot().resolve("examples");
     copyTree(examples.resolve("shop"), repo);
-    String v1;
-    String v2;
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      v1 = git.commit().setMessage("v1").setAuthor("it", "it@example.invalid").call().name();
-    }
+    String v1 = commitAll(repo, "v1");
     Path m1 = parse(repo, "v1");
     copyTree(examples.resolve("changes/v2"), repo);
-    try (Git git = Git.open(repo.toFile())) {
-      git.add().addFilepattern(".").call();
-      v2 = git.commit().setMessage("v2").setAuthor("it", "it@example.invalid").call().name();
-    }
+    String v2 = commitAll(repo, "v2");
     Path m2 = parse(repo, "v2");
 
     Plan first;
