@@ -4,7 +4,7 @@ import io.dbtoperator.api.SchemaKind;
 import io.dbtoperator.api.ViewChangePolicy;
 import io.dbtoperator.git.ChangedFile;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -277,12 +277,26 @@ public final class ChangePlanner {
       ChangedFile file, PlanInput in, SchemaGraph graph, boolean modelLevel, Detected detected) {
     String path = file.path();
     if (path.equals(ProjectSettings.FILE) && modelLevel) {
-      detected.fullDeployReasons.addAll(
-          ProjectSettings.unattributable(
+      ProjectSettings.Change change =
+          ProjectSettings.compare(
               projectFile(in, in.fromCommit()),
               projectFile(in, in.toCommit()),
               shortSha(in.fromCommit()),
-              shortSha(in.toCommit())));
+              shortSha(in.toCommit()),
+              packages(in.toManifest()));
+      detected.fullDeployReasons.addAll(change.unattributable());
+      VarAttribution vars = VarAttribution.of(in.toManifest(), change.changedVars());
+      detected.fullDeployReasons.addAll(vars.fullDeployReasons());
+      vars.nodes()
+          .forEach(
+              (id, reason) -> {
+                ManifestNode node = in.toManifest().nodes().get(id);
+                if (node.isTest()) {
+                  detected.addTest(node, reason, graph);
+                } else {
+                  detected.modified.putIfAbsent(id, reason);
+                }
+              });
     } else if (path.equals(ProjectSettings.FILE)) {
       detected.fullDeployReasons.add(
           "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
@@ -301,6 +315,15 @@ public final class ChangePlanner {
     } else if (in.layout().isResource(path)) {
       attributeResourceFile(path, graph, detected);
     }
+  }
+
+  private static Set<String> packages(Manifest manifest) {
+    Set<String> packages = new HashSet<>();
+    manifest.nodes().values().forEach(node -> packages.add(node.packageName()));
+    manifest.macros().values().forEach(macro -> packages.add(macro.packageName()));
+    packages.add(manifest.projectName());
+    packages.remove(null);
+    return packages;
   }
 
   private static byte[] projectFile(PlanInput in, String commit) {
@@ -438,23 +461,7 @@ public final class ChangePlanner {
 
   /** The changed macros plus every macro that calls one of them, directly or not. */
   private static Set<String> macroClosure(Manifest manifest, Set<String> changed) {
-    Map<String, List<String>> callers = new LinkedHashMap<>();
-    for (ManifestMacro macro : manifest.macros().values()) {
-      for (String callee : macro.dependsOnMacros()) {
-        callers.computeIfAbsent(callee, k -> new ArrayList<>()).add(macro.uniqueId());
-      }
-    }
-    Set<String> closure = new LinkedHashSet<>(changed);
-    List<String> queue = new ArrayList<>(changed);
-    while (!queue.isEmpty()) {
-      String macro = queue.remove(queue.size() - 1);
-      for (String caller : callers.getOrDefault(macro, List.of())) {
-        if (closure.add(caller)) {
-          queue.add(caller);
-        }
-      }
-    }
-    return closure;
+    return MacroCallers.closure(manifest, changed).keySet();
   }
 
   /**

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param hooks on-run-start and on-run-end hooks of the project and its packages (operation nodes)
  *     by unique id, mapped to the sha-256 of their SQL; their checksum is that of the whole
  *     dbt_project.yml, so it changes with any edit of the file
+ * @param varUses the vars read by name in the code or config of nodes, hooks and macros, by unique
+ *     id; ids that read none are left out
  */
 public record Manifest(
     String source,
@@ -20,4 +22,5 @@ public record Manifest(
     String adapterType,
     Map<String, ManifestNode> nodes,
     Map<String, ManifestMacro> macros,
-    Map<String, String> hooks) {}
+    Map<String, String> hooks,
+    Map<String, VarUse> varUses) {}

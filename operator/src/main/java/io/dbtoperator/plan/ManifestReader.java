@@ -95,6 +95,7 @@ public final class ManifestReader {
     private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
     private final Set<String> packages = new TreeSet<>();
     private final Map<String, String> hooks = new LinkedHashMap<>();
+    private final Map<String, VarUse> varUses = new LinkedHashMap<>();
 
     Reading(JsonParser parser, String source) {
       this.parser = parser;
@@ -150,7 +151,8 @@ public final class ManifestReader {
           adapterType,
           Collections.unmodifiableMap(nodes),
           Collections.unmodifiableMap(macros),
-          Collections.unmodifiableMap(hooks));
+          Collections.unmodifiableMap(hooks),
+          Collections.unmodifiableMap(varUses));
     }
 
     private PlanException notAManifest(String why) {
@@ -187,8 +189,14 @@ public final class ManifestReader {
         }
         NodeRead read = readNode(key);
         ManifestNode node = read.node();
-        if ("operation".equals(node.resourceType()) && node.uniqueId() != null) {
-          hooks.put(node.uniqueId(), read.rawCode() == null ? "" : sha256Hex(read.rawCode()));
+        boolean hook = "operation".equals(node.resourceType());
+        if (hook && node.uniqueId() != null) {
+          hooks.put(node.uniqueId(), read.hookSql() == null ? "" : sha256Hex(read.hookSql()));
+        }
+        if ((hook || KEPT_RESOURCE_TYPES.contains(node.resourceType()))
+            && node.uniqueId() != null
+            && !read.vars().isEmpty()) {
+          varUses.put(node.uniqueId(), read.vars());
         }
         if (node.packageName() != null) {
           packages.add(node.packageName());
@@ -230,8 +238,11 @@ public final class ManifestReader {
       }
     }
 
-    /** A node with its SQL, which only hooks keep: the SQL of every other node is its checksum. */
-    private record NodeRead(ManifestNode node, String rawCode) {}
+    /**
+     * A node with the vars its code reads, and its SQL for hooks only: every other node's SQL is
+     * represented by its checksum.
+     */
+    private record NodeRead(ManifestNode node, String hookSql, VarUse vars) {}
 
     private NodeRead readNode(String nodeKey) throws IOException {
       String uniqueId = null;
@@ -266,14 +277,7 @@ public final class ManifestReader {
           case "alias" -> alias = text();
           case "original_file_path" -> originalFilePath = filePath();
           case "attached_node" -> attachedNode = text();
-          case "raw_code", "raw_sql" -> {
-            // v4 writes raw_sql before resource_type, so the type may not be known yet.
-            if (resourceType == null || resourceType.equals("operation")) {
-              rawCode = text();
-            } else {
-              parser.skipChildren();
-            }
-          }
+          case "raw_code", "raw_sql" -> rawCode = text();
           case "fqn" -> fqn = strings(value);
           case "checksum" -> checksum = checksum(value);
           case "config" ->
@@ -301,7 +305,8 @@ public final class ManifestReader {
               buildConfig,
               attachedNode,
               fqn),
-          "operation".equals(resourceType) ? rawCode : null);
+          "operation".equals(resourceType) ? rawCode : null,
+          VarUse.in(rawCode).and(VarUse.in(config)));
     }
 
     private static Map<String, String> buildConfig(JsonNode config) {
@@ -387,6 +392,7 @@ public final class ManifestReader {
       String originalFilePath = null;
       String sqlHash = null;
       List<String> dependsOnMacros = List.of();
+      VarUse vars = VarUse.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
         JsonToken value = parser.nextToken();
@@ -397,10 +403,14 @@ public final class ManifestReader {
           case "macro_sql" -> {
             String sql = text();
             sqlHash = sql == null ? null : sha256Hex(sql);
+            vars = VarUse.in(sql);
           }
           case "depends_on" -> dependsOnMacros = dependsOn(value).macros;
           default -> parser.skipChildren();
         }
+      }
+      if (uniqueId != null && !vars.isEmpty()) {
+        varUses.put(uniqueId, vars);
       }
       return new ManifestMacro(uniqueId, packageName, originalFilePath, sqlHash, dependsOnMacros);
     }

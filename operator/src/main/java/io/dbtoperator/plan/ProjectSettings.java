@@ -1,6 +1,7 @@
 package io.dbtoperator.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -58,30 +59,80 @@ final class ProjectSettings {
   private ProjectSettings() {}
 
   /**
-   * One reason per top-level key that changed and is not shown in the manifests: vars (read by name
-   * at render time), dispatch, quoting, flags, query-comment, profile, and any key this list does
-   * not know, since an unknown key may change every build.
+   * What changed in dbt_project.yml beyond what the manifests show.
+   *
+   * @param unattributable one full-deploy reason per top-level key that changed and is not shown in
+   *     the manifests: dispatch, quoting, flags, query-comment, profile, and any key this class
+   *     does not know, since an unknown key may change every build
+   * @param changedVars names of the vars whose value changed, was added or was removed, at the top
+   *     level or scoped to a package
    */
-  static List<String> unattributable(byte[] before, byte[] after, String fromSha, String toSha) {
+  record Change(List<String> unattributable, Set<String> changedVars) {}
+
+  /**
+   * @param packages the project and packages of the manifest, which tell a package's scoped vars
+   *     from a var whose value is a mapping
+   */
+  static Change compare(
+      byte[] before, byte[] after, String fromSha, String toSha, Set<String> packages) {
     JsonNode was = ProjectLayout.yaml(before, FILE + " at " + fromSha);
     JsonNode now = ProjectLayout.yaml(after, FILE + " at " + toSha);
     Set<String> keys = new TreeSet<>();
     was.fieldNames().forEachRemaining(keys::add);
     now.fieldNames().forEachRemaining(keys::add);
     List<String> reasons = new ArrayList<>();
+    Set<String> changedVars = new TreeSet<>();
     for (String key : keys) {
-      if (SHOWN_IN_MANIFESTS.contains(key)
-          || Objects.equals(was.path(key), now.path(key))
-          || bothUnset(was.path(key), now.path(key))) {
+      if (key.equals("vars")) {
+        changedVars(
+            mapping(was.path(key), FILE + " at " + fromSha),
+            mapping(now.path(key), FILE + " at " + toSha),
+            packages,
+            changedVars);
+      } else if (!SHOWN_IN_MANIFESTS.contains(key)
+          && !Objects.equals(was.path(key), now.path(key))
+          && !bothUnset(was.path(key), now.path(key))) {
+        reasons.add(
+            FILE
+                + ": "
+                + key
+                + " changed, which the manifests cannot attribute to schemas (full deploy)");
+      }
+    }
+    return new Change(List.copyOf(reasons), changedVars);
+  }
+
+  private static void changedVars(
+      JsonNode was, JsonNode now, Set<String> packages, Set<String> changed) {
+    Set<String> names = new TreeSet<>();
+    was.fieldNames().forEachRemaining(names::add);
+    now.fieldNames().forEachRemaining(names::add);
+    for (String name : names) {
+      JsonNode before = was.path(name);
+      JsonNode after = now.path(name);
+      if (before.equals(after)) {
         continue;
       }
-      reasons.add(
-          FILE
-              + ": "
-              + key
-              + " changed, which the manifests cannot attribute to schemas (full deploy)");
+      boolean scoped =
+          packages.contains(name)
+              && (before.isObject() || before.isMissingNode())
+              && (after.isObject() || after.isMissingNode());
+      if (scoped) {
+        changedVars(before, after, Set.of(), changed);
+      } else {
+        changed.add(name);
+      }
     }
-    return reasons;
+  }
+
+  private static JsonNode mapping(JsonNode vars, String source) {
+    if (vars.isMissingNode() || vars.isNull()) {
+      return MissingNode.getInstance();
+    }
+    if (!vars.isObject()) {
+      throw new PlanException(source + ": vars must be a mapping of names to values");
+    }
+    return vars;
   }
 
   private static boolean bothUnset(JsonNode was, JsonNode now) {

@@ -12,6 +12,7 @@ import io.dbtoperator.git.JGitRepository;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -224,9 +225,25 @@ class ChangePlannerTest {
     assertThat(plan.summary()).isEqualTo("1 config");
   }
 
+  /** The shop with a model reading a var directly and one reading another through a macro. */
+  private static TestProject shopReadingVars(Path root) {
+    TestProject project = TestProject.shop(root);
+    project.edit(
+        "model.shop.daily_revenue",
+        "select {{ var('min_amount') }} as id from {{ ref('orders') }}");
+    project.editMacro("cents_to_dollars", "{{ col }} / {{ var(\"cents\", 100) }}");
+    project.file(
+        "dbt_project.yml", projectFileWithVars("cents: 100\n  min_amount: 5\n  unused: 1"));
+    return project;
+  }
+
+  private static String projectFileWithVars(String vars) {
+    return "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  " + vars + "\n";
+  }
+
   @Test
-  void varsChangeIsAFullDeployThatSaysWhy() {
-    TestProject project = TestProject.shop(temp.resolve("repo"));
+  void aChangedVarRebuildsTheModelsThatReadIt() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
 
     Plan plan =
         planChange(
@@ -234,24 +251,109 @@ class ChangePlannerTest {
             p ->
                 p.file(
                     "dbt_project.yml",
-                    "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  x: 1\n"));
+                    projectFileWithVars("cents: 100\n  min_amount: 6\n  unused: 1")));
 
     assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::action)
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
         .containsExactly(
-            tuple("raw", Action.FULL_DEPLOY),
-            tuple("staging", Action.FULL_DEPLOY),
-            tuple("marts", Action.FULL_DEPLOY),
-            tuple("reporting", Action.FULL_DEPLOY));
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                project.ids("daily_revenue"),
+                List.of(
+                    "model.shop.daily_revenue reads var min_amount"
+                        + " (vars changed in dbt_project.yml: min_amount)")));
+  }
+
+  @Test
+  void aChangedVarReadThroughAMacroRebuildsTheModelsCallingIt() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    projectFileWithVars("cents: 1000\n  min_amount: 5\n  unused: 2")));
+
     assertThat(plan.steps())
-        .allSatisfy(
-            step ->
-                assertThat(step.reasons())
-                    .containsExactly(
-                        "dbt_project.yml: vars changed, which the manifests cannot attribute to"
-                            + " schemas (full deploy)"));
-    assertThat(plan.steps().get(2).models())
-        .isEqualTo(project.ids("customers", "order_events", "orders"));
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            tuple(
+                "marts",
+                Action.DEPLOY,
+                project.ids("customers", "orders"),
+                List.of(
+                    "model.shop.orders reads var cents through macro.shop.cents_to_dollars"
+                        + " (vars changed in dbt_project.yml: cents, unused)")),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                project.ids("daily_revenue"),
+                List.of("reads changed models upstream in marts")));
+  }
+
+  @Test
+  void aVarNameBuiltAtRunTimeCountsAsReadingEveryChangedVar() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
+    project.edit(
+        "model.shop.stg_customers",
+        "select {{ var('region_' ~ target.name) }} as id from {{ ref('raw_customers') }}");
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    projectFileWithVars("cents: 100\n  min_amount: 5\n  unused: 2")));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            tuple(
+                "staging",
+                Action.DEPLOY,
+                project.ids("stg_customers"),
+                List.of(
+                    "model.shop.stg_customers calls var() with a name built at run time"
+                        + " (vars changed in dbt_project.yml: unused)")),
+            tuple(
+                "marts",
+                Action.DEPLOY,
+                project.ids("customers"),
+                List.of("reads changed models upstream in staging")),
+            unchanged(plan, "reporting"));
+  }
+
+  @Test
+  void varsThatAreNotAMappingAreAnErrorNamingTheFile() {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+
+    assertThatThrownBy(
+            () ->
+                planChange(
+                    project,
+                    p -> p.file("dbt_project.yml", "name: shop\nprofile: test\nvars: [a, b]\n")))
+        .isInstanceOf(PlanException.class)
+        .hasMessageMatching(
+            "dbt_project.yml at [0-9a-f]{7}: vars must be a mapping of names to values");
+  }
+
+  /** A noop step of a schema the change does not reach, as the step's extracted tuple. */
+  private static Tuple unchanged(Plan plan, String schema) {
+    return tuple(schema, Action.NOOP, List.of(), List.of(unchangedSince(plan)));
+  }
+
+  private static String unchangedSince(Plan plan) {
+    return "unchanged since " + plan.from().substring(0, 7);
   }
 
   @Test

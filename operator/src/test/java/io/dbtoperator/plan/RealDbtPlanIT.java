@@ -3,15 +3,19 @@ package io.dbtoperator.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.git.JGitRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.assertj.core.groups.Tuple;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,8 +97,20 @@ class RealDbtPlanIT {
    */
   private Plan planProjectFileChange(UnaryOperator<String> before, UnaryOperator<String> after)
       throws Exception {
+    return planProjectFileChange(Map.of(), before, after);
+  }
+
+  /**
+   * @param files files added to the example before the first commit, by path
+   */
+  private Plan planProjectFileChange(
+      Map<String, String> files, UnaryOperator<String> before, UnaryOperator<String> after)
+      throws Exception {
     Path repo = temp.resolve("repo");
     copyTree(projectRoot().resolve("examples/shop"), repo);
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(repo.resolve(file.getKey()), file.getValue());
+    }
     Path projectFile = repo.resolve("dbt_project.yml");
     String original = Files.readString(projectFile);
     Files.writeString(projectFile, before.apply(original));
@@ -140,9 +156,9 @@ class RealDbtPlanIT {
     assertThat(plan.steps())
         .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
         .containsExactly(
-            tuple("raw", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
-            tuple("staging", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
-            tuple("marts", Action.NOOP, List.of(), List.of(unchangedSince(plan))),
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
             tuple(
                 "reporting",
                 Action.DEPLOY,
@@ -167,9 +183,80 @@ class RealDbtPlanIT {
             tuple("reporting", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)));
   }
 
+  @Test
+  void aVarChangeBuildsExactlyTheModelsThatReadItWhereDbtSelectsNone() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            Map.of(
+                "models/reporting/big_orders.sql",
+                "select * from {{ ref('orders') }} where amount_eur >= {{ var('min_amount') }}\n"),
+            yml -> yml + "\nvars:\n  min_amount: 5\n  currency: EUR\n",
+            yml -> yml + "\nvars:\n  min_amount: 6\n  currency: EUR\n");
+    List<String> dbtSelects = stateModified(temp.resolve("repo"), temp.resolve("target-v1"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                List.of("model.shop.big_orders"),
+                List.of(
+                    "model.shop.big_orders reads var min_amount"
+                        + " (vars changed in dbt_project.yml: min_amount)")));
+    // dbt's state:modified compares raw code, which a new var value leaves alone.
+    assertThat(dbtSelects).isEmpty();
+  }
+
+  /** The models real `dbt ls -s state:modified+` selects in the repository against a state. */
+  private List<String> stateModified(Path repo, Path state) throws Exception {
+    Path log = temp.resolve("dbt-ls.log");
+    Process process =
+        new ProcessBuilder(
+                projectRoot().resolve(".venv/bin/dbt").toString(),
+                "ls",
+                "--quiet",
+                "-s",
+                "state:modified+",
+                "--state",
+                state.toString(),
+                "--resource-type",
+                "model",
+                "--output",
+                "json",
+                "--output-keys",
+                "unique_id",
+                "--profiles-dir",
+                temp.resolve("profiles").toString(),
+                "--target-path",
+                temp.resolve("target-ls").toString())
+            .directory(repo.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+    ObjectMapper json = new ObjectMapper();
+    List<String> selected = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (!line.isBlank()) {
+        selected.add(json.readTree(line).get("unique_id").asText());
+      }
+    }
+    return selected;
+  }
+
   private static final String ON_RUN_END_CHANGED =
       "on-run-end hook changed (operation.shop.shop-on-run-end-0):"
           + " hooks run around every deploy and cannot be attributed to schemas";
+
+  /** A noop step of a schema the change does not reach, as the step's extracted tuple. */
+  private static Tuple unchanged(Plan plan, String schema) {
+    return tuple(schema, Action.NOOP, List.of(), List.of(unchangedSince(plan)));
+  }
 
   private static String unchangedSince(Plan plan) {
     return "unchanged since " + plan.from().substring(0, 7);
