@@ -4,10 +4,8 @@ import io.dbtoperator.api.SchemaKind;
 import io.dbtoperator.api.ViewChangePolicy;
 import io.dbtoperator.git.ChangedFile;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -72,7 +70,7 @@ public final class ChangePlanner {
       classify(file, in, graph, modelLevel, detected);
     }
     if (modelLevel) {
-      compareManifests(in.fromManifest(), in.toManifest(), fromGraph, toGraph, detected);
+      ManifestComparison.compare(in.fromManifest(), in.toManifest(), fromGraph, toGraph, detected);
     }
 
     List<PlanStep> steps = new ArrayList<>();
@@ -277,26 +275,7 @@ public final class ChangePlanner {
       ChangedFile file, PlanInput in, SchemaGraph graph, boolean modelLevel, Detected detected) {
     String path = file.path();
     if (path.equals(ProjectSettings.FILE) && modelLevel) {
-      ProjectSettings.Change change =
-          ProjectSettings.compare(
-              projectFile(in, in.fromCommit()),
-              projectFile(in, in.toCommit()),
-              shortSha(in.fromCommit()),
-              shortSha(in.toCommit()),
-              packages(in.toManifest()));
-      detected.fullDeployReasons.addAll(change.unattributable());
-      VarAttribution vars = VarAttribution.of(in.toManifest(), change.changedVars());
-      detected.fullDeployReasons.addAll(vars.fullDeployReasons());
-      vars.nodes()
-          .forEach(
-              (id, reason) -> {
-                ManifestNode node = in.toManifest().nodes().get(id);
-                if (node.isTest()) {
-                  detected.addTest(node, reason, graph);
-                } else {
-                  detected.modified.putIfAbsent(id, reason);
-                }
-              });
+      ProjectSettings.attribute(in, graph, detected);
     } else if (path.equals(ProjectSettings.FILE)) {
       detected.fullDeployReasons.add(
           "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
@@ -311,167 +290,10 @@ public final class ChangePlanner {
       // The manifest comparison sees every effect of resource and macro files.
       return;
     } else if (in.layout().isMacro(path)) {
-      attributeMacroFile(path, graph, detected);
+      FileLevelRules.attributeMacroFile(path, graph, detected);
     } else if (in.layout().isResource(path)) {
-      attributeResourceFile(path, graph, detected);
+      FileLevelRules.attributeResourceFile(path, graph, detected);
     }
-  }
-
-  private static Set<String> packages(Manifest manifest) {
-    Set<String> packages = new HashSet<>();
-    manifest.nodes().values().forEach(node -> packages.add(node.packageName()));
-    manifest.macros().values().forEach(macro -> packages.add(macro.packageName()));
-    packages.add(manifest.projectName());
-    packages.remove(null);
-    return packages;
-  }
-
-  private static byte[] projectFile(PlanInput in, String commit) {
-    return in.files()
-        .read(commit, ProjectSettings.FILE)
-        .orElseThrow(
-            () -> new PlanException(ProjectSettings.FILE + " not found at " + shortSha(commit)));
-  }
-
-  private void attributeResourceFile(String path, SchemaGraph graph, Detected detected) {
-    List<ManifestNode> nodes =
-        graph.manifest().nodes().values().stream()
-            .filter(node -> path.equals(node.originalFilePath()))
-            .toList();
-    if (nodes.isEmpty()) {
-      detected.fullDeployReasons.add(
-          path + " changed and cannot be attributed to a schema without both manifests");
-      return;
-    }
-    for (ManifestNode node : nodes) {
-      if (node.isTest()) {
-        detected.addTest(node, path + " changed (" + node.uniqueId() + ")", graph);
-      } else {
-        detected.modified.putIfAbsent(node.uniqueId(), path + " changed (" + node.uniqueId() + ")");
-      }
-    }
-  }
-
-  private void attributeMacroFile(String path, SchemaGraph graph, Detected detected) {
-    Manifest manifest = graph.manifest();
-    Set<String> macros = new TreeSet<>();
-    for (ManifestMacro macro : manifest.macros().values()) {
-      if (path.equals(macro.originalFilePath())
-          && macro.packageName().equals(manifest.projectName())) {
-        macros.add(macro.uniqueId());
-      }
-    }
-    if (macros.isEmpty()) {
-      detected.fullDeployReasons.add(
-          path + " changed and cannot be attributed to a schema without both manifests");
-      return;
-    }
-    Set<String> closure = macroClosure(manifest, macros);
-    for (ManifestNode node : manifest.nodes().values()) {
-      if (node.isTest()) {
-        continue;
-      }
-      for (String used : node.dependsOnMacros()) {
-        if (closure.contains(used)) {
-          detected.modified.putIfAbsent(
-              node.uniqueId(), node.uniqueId() + " uses " + used + " (" + path + " changed)");
-          break;
-        }
-      }
-    }
-  }
-
-  private void compareManifests(
-      Manifest from, Manifest to, SchemaGraph fromGraph, SchemaGraph toGraph, Detected detected) {
-    Set<String> changedMacros = new TreeSet<>();
-    for (ManifestMacro macro : to.macros().values()) {
-      if (isAdapterInternal(macro.packageName(), to)) {
-        continue;
-      }
-      ManifestMacro before = from.macros().get(macro.uniqueId());
-      if (before == null || !before.sqlHash().equals(macro.sqlHash())) {
-        changedMacros.add(macro.uniqueId());
-      }
-    }
-    Set<String> macroClosure = macroClosure(to, changedMacros);
-    detected.fullDeployReasons.addAll(changedHooks(from, to));
-
-    for (ManifestNode node : to.nodes().values()) {
-      ManifestNode before = from.nodes().get(node.uniqueId());
-      String reason = NodeChange.of(before, node, macroClosure);
-      if (reason == null) {
-        continue;
-      }
-      if (node.isTest()) {
-        detected.addTest(node, reason, toGraph);
-      } else {
-        detected.modified.put(node.uniqueId(), reason);
-      }
-    }
-    for (ManifestNode before : from.nodes().values()) {
-      if (before.isTest() || !before.isRelation()) {
-        continue;
-      }
-      ManifestNode after = to.nodes().get(before.uniqueId());
-      String oldSchema = fromGraph.schemaOf(before.uniqueId());
-      boolean gone = after == null || !after.isRelation();
-      boolean moved =
-          !gone
-              && oldSchema != null
-              && !oldSchema.equalsIgnoreCase(String.valueOf(toGraph.schemaOf(after.uniqueId())));
-      if ((gone || moved) && oldSchema != null) {
-        toGraph
-            .schema(oldSchema)
-            .ifPresent(
-                s ->
-                    detected
-                        .removed
-                        .computeIfAbsent(s.name(), k -> new TreeSet<>())
-                        .add(before.uniqueId()));
-      }
-    }
-  }
-
-  /**
-   * on-run-start and on-run-end hooks run around every deploy and may touch any schema, so a
-   * changed, added or removed hook, of the project or of a package, means a full deploy.
-   */
-  private static List<String> changedHooks(Manifest from, Manifest to) {
-    Set<String> ids = new TreeSet<>(from.hooks().keySet());
-    ids.addAll(to.hooks().keySet());
-    List<String> reasons = new ArrayList<>();
-    for (String id : ids) {
-      String was = from.hooks().get(id);
-      String now = to.hooks().get(id);
-      if (Objects.equals(was, now)) {
-        continue;
-      }
-      String kind = id.contains("on-run-start") ? "on-run-start" : "on-run-end";
-      String change = was == null ? "added" : now == null ? "removed" : "changed";
-      reasons.add(
-          kind
-              + " hook "
-              + change
-              + " ("
-              + id
-              + "): hooks run around every deploy and cannot be attributed to schemas");
-    }
-    return reasons;
-  }
-
-  /** The changed macros plus every macro that calls one of them, directly or not. */
-  private static Set<String> macroClosure(Manifest manifest, Set<String> changed) {
-    return MacroCallers.closure(manifest, changed).keySet();
-  }
-
-  /**
-   * Macros of dbt itself and of the adapter change with the dbt version, which the image pins; they
-   * are not project changes.
-   */
-  private static boolean isAdapterInternal(String packageName, Manifest manifest) {
-    return packageName.equals("dbt")
-        || (manifest.adapterType() != null
-            && packageName.equals("dbt_" + manifest.adapterType().toLowerCase(Locale.ROOT)));
   }
 
   private static PlanStep step(
@@ -540,35 +362,5 @@ public final class ChangePlanner {
 
   static String shortSha(String sha) {
     return sha == null ? "(none)" : sha.substring(0, Math.min(7, sha.length()));
-  }
-
-  /** What the change detection found, before it becomes steps. */
-  private static final class Detected {
-    final List<String> fullDeployReasons = new ArrayList<>();
-
-    /** Relations and ephemeral models to build again, with why. */
-    final Map<String, String> modified = new TreeMap<>();
-
-    /** Tests to run again, with why, and the schemas of the relations they test. */
-    final Map<String, String> tests = new TreeMap<>();
-
-    final Map<String, Set<String>> testSchemas = new TreeMap<>();
-
-    /** Relations that leave a schema that stays, by schema. */
-    final Map<String, Set<String>> removed = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-
-    void addTest(ManifestNode test, String reason, SchemaGraph graph) {
-      Set<String> schemas = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-      for (String parent : test.dependsOnNodes()) {
-        String schema = graph.schemaOf(parent);
-        if (schema != null) {
-          schemas.add(schema);
-        }
-      }
-      if (!schemas.isEmpty()) {
-        tests.put(test.uniqueId(), reason);
-        testSchemas.put(test.uniqueId(), schemas);
-      }
-    }
   }
 }

@@ -8,15 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +80,7 @@ public final class ManifestReader {
   private static final class Reading {
     private final JsonParser parser;
     private final String source;
-    private final MessageDigest sha256;
+    private final ManifestTokens tokens;
     private String schemaVersionUrl;
     private String projectName;
     private String projectId;
@@ -100,11 +95,7 @@ public final class ManifestReader {
     Reading(JsonParser parser, String source) {
       this.parser = parser;
       this.source = source;
-      try {
-        this.sha256 = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every Java runtime provides SHA-256", e);
-      }
+      this.tokens = new ManifestTokens(parser);
     }
 
     Manifest manifest() throws IOException {
@@ -168,10 +159,10 @@ public final class ManifestReader {
         String key = parser.currentName();
         parser.nextToken();
         switch (key) {
-          case "dbt_schema_version" -> schemaVersionUrl = text();
-          case "project_name" -> projectName = text();
-          case "project_id" -> projectId = text();
-          case "adapter_type" -> adapterType = text();
+          case "dbt_schema_version" -> schemaVersionUrl = tokens.text();
+          case "project_name" -> projectName = tokens.text();
+          case "project_id" -> projectId = tokens.text();
+          case "adapter_type" -> adapterType = tokens.text();
           default -> parser.skipChildren();
         }
       }
@@ -191,7 +182,8 @@ public final class ManifestReader {
         ManifestNode node = read.node();
         boolean hook = "operation".equals(node.resourceType());
         if (hook && node.uniqueId() != null) {
-          hooks.put(node.uniqueId(), read.hookSql() == null ? "" : sha256Hex(read.hookSql()));
+          hooks.put(
+              node.uniqueId(), read.hookSql() == null ? "" : tokens.sha256Hex(read.hookSql()));
         }
         if ((hook || KEPT_RESOURCE_TYPES.contains(node.resourceType()))
             && node.uniqueId() != null
@@ -258,31 +250,31 @@ public final class ManifestReader {
       String rawCode = null;
       List<String> fqn = List.of();
       JsonNode config = null;
-      DependsOn dependsOn = DependsOn.NONE;
+      ManifestTokens.DependsOn dependsOn = ManifestTokens.DependsOn.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (key) {
-          case "unique_id" -> uniqueId = text();
-          case "resource_type" -> resourceType = text();
-          case "package_name" -> packageName = text();
-          case "name" -> name = text();
-          case "database" -> database = text();
+          case "unique_id" -> uniqueId = tokens.text();
+          case "resource_type" -> resourceType = tokens.text();
+          case "package_name" -> packageName = tokens.text();
+          case "name" -> name = tokens.text();
+          case "database" -> database = tokens.text();
           case "schema" -> {
             if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
               throw badNode(nodeKey, "schema: not a string");
             }
-            schema = text();
+            schema = tokens.text();
           }
-          case "alias" -> alias = text();
-          case "original_file_path" -> originalFilePath = filePath();
-          case "attached_node" -> attachedNode = text();
-          case "raw_code", "raw_sql" -> rawCode = text();
-          case "fqn" -> fqn = strings(value);
-          case "checksum" -> checksum = checksum(value);
+          case "alias" -> alias = tokens.text();
+          case "original_file_path" -> originalFilePath = tokens.filePath();
+          case "attached_node" -> attachedNode = tokens.text();
+          case "raw_code", "raw_sql" -> rawCode = tokens.text();
+          case "fqn" -> fqn = tokens.strings(value);
+          case "checksum" -> checksum = tokens.checksum(value);
           case "config" ->
               config = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
-          case "depends_on" -> dependsOn = dependsOn(value);
+          case "depends_on" -> dependsOn = tokens.dependsOn(value);
           default -> parser.skipChildren();
         }
       }
@@ -300,8 +292,8 @@ public final class ManifestReader {
               materialized == null || !materialized.isTextual() ? null : materialized.asText(),
               checksum,
               originalFilePath,
-              dependsOn.nodes,
-              dependsOn.macros,
+              dependsOn.nodes(),
+              dependsOn.macros(),
               buildConfig,
               attachedNode,
               fqn),
@@ -323,47 +315,6 @@ public final class ManifestReader {
                 }
               });
       return Collections.unmodifiableMap(result);
-    }
-
-    /** dbt writes {"name": "sha256", "checksum": "..."}; a bare string is accepted as well. */
-    private String checksum(JsonToken value) throws IOException {
-      if (value != JsonToken.START_OBJECT) {
-        return text();
-      }
-      String checksum = null;
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String key = parser.currentName();
-        parser.nextToken();
-        if (key.equals("checksum")) {
-          checksum = text();
-        } else {
-          parser.skipChildren();
-        }
-      }
-      return checksum;
-    }
-
-    private record DependsOn(List<String> nodes, List<String> macros) {
-      static final DependsOn NONE = new DependsOn(List.of(), List.of());
-    }
-
-    private DependsOn dependsOn(JsonToken value) throws IOException {
-      if (value != JsonToken.START_OBJECT) {
-        parser.skipChildren();
-        return DependsOn.NONE;
-      }
-      List<String> dependsOnNodes = List.of();
-      List<String> dependsOnMacros = List.of();
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String key = parser.currentName();
-        JsonToken list = parser.nextToken();
-        switch (key) {
-          case "nodes" -> dependsOnNodes = strings(list);
-          case "macros" -> dependsOnMacros = strings(list);
-          default -> parser.skipChildren();
-        }
-      }
-      return new DependsOn(dependsOnNodes, dependsOnMacros);
     }
 
     private void readMacros(JsonToken value) throws IOException {
@@ -397,15 +348,15 @@ public final class ManifestReader {
         String key = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (key) {
-          case "unique_id" -> uniqueId = text();
-          case "package_name" -> packageName = text();
-          case "original_file_path" -> originalFilePath = filePath();
+          case "unique_id" -> uniqueId = tokens.text();
+          case "package_name" -> packageName = tokens.text();
+          case "original_file_path" -> originalFilePath = tokens.filePath();
           case "macro_sql" -> {
-            String sql = text();
-            sqlHash = sql == null ? null : sha256Hex(sql);
+            String sql = tokens.text();
+            sqlHash = sql == null ? null : tokens.sha256Hex(sql);
             vars = VarUse.in(sql);
           }
-          case "depends_on" -> dependsOnMacros = dependsOn(value).macros;
+          case "depends_on" -> dependsOnMacros = tokens.dependsOn(value).macros();
           default -> parser.skipChildren();
         }
       }
@@ -413,48 +364,6 @@ public final class ManifestReader {
         varUses.put(uniqueId, vars);
       }
       return new ManifestMacro(uniqueId, packageName, originalFilePath, sqlHash, dependsOnMacros);
-    }
-
-    /**
-     * dbt writes paths with the separator of the machine that parsed; git diffs always use '/', so
-     * a Windows path would match no changed file and the manifest/commit check would compare
-     * nothing.
-     */
-    private String filePath() throws IOException {
-      String path = text();
-      return path == null ? null : path.replace('\\', '/');
-    }
-
-    private String sha256Hex(String text) {
-      return HexFormat.of().formatHex(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** The current scalar as text; null for JSON null, and for objects or arrays (skipped). */
-    private String text() throws IOException {
-      JsonToken token = parser.currentToken();
-      if (token == JsonToken.VALUE_NULL) {
-        return null;
-      }
-      if (token.isScalarValue()) {
-        return parser.getText();
-      }
-      parser.skipChildren();
-      return null;
-    }
-
-    private List<String> strings(JsonToken list) throws IOException {
-      if (list != JsonToken.START_ARRAY) {
-        parser.skipChildren();
-        return List.of();
-      }
-      List<String> result = new ArrayList<>();
-      while (parser.nextToken() != JsonToken.END_ARRAY) {
-        String item = text();
-        if (item != null) {
-          result.add(item);
-        }
-      }
-      return List.copyOf(result);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.dbtoperator.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -57,6 +58,50 @@ final class ProjectSettings {
           "on-run-end");
 
   private ProjectSettings() {}
+
+  /**
+   * Attributes a change of dbt_project.yml when both manifests exist: the unattributable keys and
+   * the hooks reading a changed var are full-deploy reasons, the readers of changed vars are
+   * rebuilt.
+   */
+  static void attribute(PlanInput in, SchemaGraph graph, Detected detected) {
+    Change change =
+        compare(
+            projectFile(in, in.fromCommit()),
+            projectFile(in, in.toCommit()),
+            ChangePlanner.shortSha(in.fromCommit()),
+            ChangePlanner.shortSha(in.toCommit()),
+            packages(in.toManifest()));
+    detected.fullDeployReasons.addAll(change.unattributable());
+    VarAttribution vars = VarAttribution.of(in.toManifest(), change.changedVars());
+    detected.fullDeployReasons.addAll(vars.fullDeployReasons());
+    vars.nodes()
+        .forEach(
+            (id, reason) -> {
+              ManifestNode node = in.toManifest().nodes().get(id);
+              if (node.isTest()) {
+                detected.addTest(node, reason, graph);
+              } else {
+                detected.modified.putIfAbsent(id, reason);
+              }
+            });
+  }
+
+  private static Set<String> packages(Manifest manifest) {
+    Set<String> packages = new HashSet<>();
+    manifest.nodes().values().forEach(node -> packages.add(node.packageName()));
+    manifest.macros().values().forEach(macro -> packages.add(macro.packageName()));
+    packages.add(manifest.projectName());
+    packages.remove(null);
+    return packages;
+  }
+
+  private static byte[] projectFile(PlanInput in, String commit) {
+    return in.files()
+        .read(commit, FILE)
+        .orElseThrow(
+            () -> new PlanException(FILE + " not found at " + ChangePlanner.shortSha(commit)));
+  }
 
   /**
    * What changed in dbt_project.yml beyond what the manifests show.
