@@ -48,7 +48,6 @@ final class ProjectSettings {
           "tests",
           "data_tests",
           "unit_tests",
-          "sources",
           "analyses",
           "exposures",
           "metrics",

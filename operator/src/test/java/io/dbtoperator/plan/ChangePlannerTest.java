@@ -368,7 +368,8 @@ class ChangePlannerTest {
                     "dbt_project.yml",
                     "name: shop\nversion: '2.0'\nprofile: test\n"
                         + "dispatch:\n  - macro_namespace: dbt_utils\n    search_order: [shop]\n"
-                        + "quoting:\n  identifier: true\n"));
+                        + "quoting:\n  identifier: true\n"
+                        + "sources:\n  shop:\n    +enabled: false\n"));
 
     assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
     assertThat(plan.steps().get(0).reasons())
@@ -376,6 +377,8 @@ class ChangePlannerTest {
             "dbt_project.yml: dispatch changed, which the manifests cannot attribute to schemas"
                 + " (full deploy)",
             "dbt_project.yml: quoting changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)",
+            "dbt_project.yml: sources changed, which the manifests cannot attribute to schemas"
                 + " (full deploy)");
   }
 
