@@ -9,9 +9,7 @@ import java.util.Map;
  * @param schemaVersion "v4" .. "v12"
  * @param nodes enabled models, seeds, snapshots and tests by unique id
  * @param macros macros by unique id
- * @param hooks on-run-start and on-run-end hooks of the project and its packages (operation nodes)
- *     by unique id, mapped to the sha-256 of their SQL; their checksum is that of the whole
- *     dbt_project.yml, so it changes with any edit of the file
+ * @param hooks on-run-start and on-run-end hooks of the project and its packages by unique id
  * @param varUses the vars read by name in the code or config of nodes, hooks and macros, by unique
  *     id; ids that read none are left out
  */
@@ -22,5 +20,5 @@ public record Manifest(
     String adapterType,
     Map<String, ManifestNode> nodes,
     Map<String, ManifestMacro> macros,
-    Map<String, String> hooks,
+    Map<String, ManifestHook> hooks,
     Map<String, VarUse> varUses) {}

@@ -3,7 +3,6 @@ package io.dbtoperator.plan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,7 +23,7 @@ final class ManifestComparison {
       }
     }
     Set<String> macroClosure = MacroCallers.closure(to, changedMacros).keySet();
-    detected.fullDeployReasons.addAll(changedHooks(from, to));
+    detected.fullDeployReasons.addAll(changedHooks(from, to, macroClosure));
 
     for (ManifestNode node : to.nodes().values()) {
       ManifestNode before = from.nodes().get(node.uniqueId());
@@ -64,29 +63,48 @@ final class ManifestComparison {
 
   /**
    * on-run-start and on-run-end hooks run around every deploy and may touch any schema, so a
-   * changed, added or removed hook, of the project or of a package, means a full deploy.
+   * changed, added or removed hook, of the project or of a package, or one that calls a changed
+   * macro, means a full deploy.
    */
-  private static List<String> changedHooks(Manifest from, Manifest to) {
+  private static List<String> changedHooks(Manifest from, Manifest to, Set<String> changedMacros) {
     Set<String> ids = new TreeSet<>(from.hooks().keySet());
     ids.addAll(to.hooks().keySet());
     List<String> reasons = new ArrayList<>();
     for (String id : ids) {
-      String was = from.hooks().get(id);
-      String now = to.hooks().get(id);
-      if (Objects.equals(was, now)) {
-        continue;
+      ManifestHook was = from.hooks().get(id);
+      ManifestHook now = to.hooks().get(id);
+      String change =
+          was == null
+              ? "added"
+              : now == null
+                  ? "removed"
+                  : !was.sqlHash().equals(now.sqlHash())
+                      ? "changed"
+                      : usedMacro(now, changedMacros);
+      if (change != null) {
+        reasons.add(hookReason(id, change));
       }
-      String kind = id.contains("on-run-start") ? "on-run-start" : "on-run-end";
-      String change = was == null ? "added" : now == null ? "removed" : "changed";
-      reasons.add(
-          kind
-              + " hook "
-              + change
-              + " ("
-              + id
-              + "): hooks run around every deploy and cannot be attributed to schemas");
     }
     return reasons;
+  }
+
+  private static String usedMacro(ManifestHook hook, Set<String> changedMacros) {
+    for (String macro : hook.dependsOnMacros()) {
+      if (changedMacros.contains(macro)) {
+        return "uses changed macro " + macro;
+      }
+    }
+    return null;
+  }
+
+  static String hookReason(String id, String change) {
+    String kind = id.contains("on-run-start") ? "on-run-start" : "on-run-end";
+    return kind
+        + " hook "
+        + id
+        + " "
+        + change
+        + ": hooks run around every deploy and cannot be attributed to schemas";
   }
 
   /**

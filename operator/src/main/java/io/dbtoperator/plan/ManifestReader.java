@@ -89,7 +89,7 @@ public final class ManifestReader {
     private final Map<String, ManifestNode> nodes = new LinkedHashMap<>();
     private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
     private final Set<String> packages = new TreeSet<>();
-    private final Map<String, String> hooks = new LinkedHashMap<>();
+    private final Map<String, ManifestHook> hooks = new LinkedHashMap<>();
     private final Map<String, VarUse> varUses = new LinkedHashMap<>();
 
     Reading(JsonParser parser, String source) {
@@ -183,7 +183,10 @@ public final class ManifestReader {
         boolean hook = "operation".equals(node.resourceType());
         if (hook && node.uniqueId() != null) {
           hooks.put(
-              node.uniqueId(), read.hookSql() == null ? "" : tokens.sha256Hex(read.hookSql()));
+              node.uniqueId(),
+              new ManifestHook(
+                  read.hookSql() == null ? "" : tokens.sha256Hex(read.hookSql()),
+                  node.dependsOnMacros()));
         }
         if ((hook || KEPT_RESOURCE_TYPES.contains(node.resourceType()))
             && node.uniqueId() != null

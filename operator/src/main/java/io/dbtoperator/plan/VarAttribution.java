@@ -33,40 +33,51 @@ record VarAttribution(Map<String, String> nodes, List<String> fullDeployReasons)
 
     Map<String, String> nodes = new TreeMap<>();
     for (ManifestNode node : manifest.nodes().values()) {
-      String own = reads(manifest.varUses().get(node.uniqueId()), changedVars);
-      if (own != null) {
-        nodes.put(node.uniqueId(), node.uniqueId() + " " + own + changedIn(changedVars));
-        continue;
-      }
-      for (String macro : node.dependsOnMacros()) {
-        String origin = origins.get(macro);
-        if (origin != null) {
-          nodes.put(
-              node.uniqueId(),
-              node.uniqueId()
-                  + " "
-                  + readingMacros.get(origin)
-                  + " through "
-                  + origin
-                  + changedIn(changedVars));
-          break;
-        }
+      String reads =
+          reads(
+              manifest.varUses().get(node.uniqueId()),
+              node.dependsOnMacros(),
+              changedVars,
+              readingMacros,
+              origins);
+      if (reads != null) {
+        nodes.put(node.uniqueId(), node.uniqueId() + " " + reads + changedIn(changedVars));
       }
     }
     List<String> fullDeploy = new ArrayList<>();
     for (String hook : new TreeSet<>(manifest.hooks().keySet())) {
-      String reads = reads(manifest.varUses().get(hook), changedVars);
+      String reads =
+          reads(
+              manifest.varUses().get(hook),
+              manifest.hooks().get(hook).dependsOnMacros(),
+              changedVars,
+              readingMacros,
+              origins);
       if (reads != null) {
-        fullDeploy.add(
-            "hook "
-                + hook
-                + " "
-                + reads
-                + changedIn(changedVars)
-                + ": hooks run around every deploy and cannot be attributed to schemas");
+        fullDeploy.add(ManifestComparison.hookReason(hook, reads + changedIn(changedVars)));
       }
     }
     return new VarAttribution(nodes, fullDeploy);
+  }
+
+  /** How a node or hook reads a changed var, itself or through a macro, or null if it does not. */
+  private static String reads(
+      VarUse own,
+      List<String> macros,
+      Set<String> changedVars,
+      Map<String, String> readingMacros,
+      Map<String, String> origins) {
+    String direct = reads(own, changedVars);
+    if (direct != null) {
+      return direct;
+    }
+    for (String macro : macros) {
+      String origin = origins.get(macro);
+      if (origin != null) {
+        return readingMacros.get(origin) + " through " + origin;
+      }
+    }
+    return null;
   }
 
   /**

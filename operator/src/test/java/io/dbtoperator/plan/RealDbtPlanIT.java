@@ -250,7 +250,7 @@ class RealDbtPlanIT {
   }
 
   private static final String ON_RUN_END_CHANGED =
-      "on-run-end hook changed (operation.shop.shop-on-run-end-0):"
+      "on-run-end hook operation.shop.shop-on-run-end-0 changed:"
           + " hooks run around every deploy and cannot be attributed to schemas";
 
   /** A noop step of a schema the change does not reach, as the step's extracted tuple. */
