@@ -11,8 +11,8 @@ import java.util.TreeSet;
 
 /**
  * Which changes of dbt_project.yml the two manifests cannot show. Everything dbt resolves into the
- * nodes (folder configs, paths, the project's name) is compared node by node; what it does not
- * resolve there means a full deploy, named by its key.
+ * nodes (folder configs, paths, the project's name) is compared node by node; changed vars go to
+ * the code that reads them (VarAttribution); any other key means a full deploy, named by its key.
  */
 final class ProjectSettings {
   static final String FILE = "dbt_project.yml";
