@@ -3,15 +3,9 @@ package io.dbtoperator.plan;
 import io.dbtoperator.api.SchemaKind;
 import io.dbtoperator.api.ViewChangePolicy;
 import io.dbtoperator.git.ChangedFile;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,8 +25,8 @@ public final class ChangePlanner {
 
   public Plan plan(PlanInput in) {
     List<String> notes = new ArrayList<>();
-    verifyMatchesCommit(in.fromManifest(), in.fromCommit(), in);
-    verifyMatchesCommit(in.toManifest(), in.toCommit(), in);
+    ManifestCommitCheck.verify(in.fromManifest(), in.fromCommit(), in);
+    ManifestCommitCheck.verify(in.toManifest(), in.toCommit(), in);
 
     SchemaGraph toGraph =
         in.toManifest() == null ? null : SchemaGraph.build(in.toManifest(), in.toConfig());
@@ -76,7 +70,7 @@ public final class ChangePlanner {
       classify(file, in, graph, modelLevel, detected);
     }
     if (modelLevel) {
-      compareManifests(in.fromManifest(), in.toManifest(), fromGraph, toGraph, detected);
+      ManifestComparison.compare(in.fromManifest(), in.toManifest(), fromGraph, toGraph, detected);
     }
 
     List<PlanStep> steps = new ArrayList<>();
@@ -280,9 +274,12 @@ public final class ChangePlanner {
   private void classify(
       ChangedFile file, PlanInput in, SchemaGraph graph, boolean modelLevel, Detected detected) {
     String path = file.path();
-    if (path.equals("dbt_project.yml")) {
+    if (path.equals(ProjectSettings.FILE) && modelLevel) {
+      ProjectSettings.attribute(in, graph, detected);
+    } else if (path.equals(ProjectSettings.FILE)) {
       detected.fullDeployReasons.add(
-          "dbt_project.yml changed: project-wide settings cannot be attributed to schemas");
+          "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
+              + " without both manifests");
     } else if (PACKAGE_FILES.contains(path)) {
       detected.fullDeployReasons.add(
           path + " changed: package changes cannot be attributed to schemas");
@@ -293,250 +290,9 @@ public final class ChangePlanner {
       // The manifest comparison sees every effect of resource and macro files.
       return;
     } else if (in.layout().isMacro(path)) {
-      attributeMacroFile(path, graph, detected);
+      FileLevelRules.attributeMacroFile(path, graph, detected);
     } else if (in.layout().isResource(path)) {
-      attributeResourceFile(path, graph, detected);
-    }
-  }
-
-  private void attributeResourceFile(String path, SchemaGraph graph, Detected detected) {
-    List<ManifestNode> nodes =
-        graph.manifest().nodes().values().stream()
-            .filter(node -> path.equals(node.originalFilePath()))
-            .toList();
-    if (nodes.isEmpty()) {
-      detected.fullDeployReasons.add(
-          path + " changed and cannot be attributed to a schema without both manifests");
-      return;
-    }
-    for (ManifestNode node : nodes) {
-      if (node.isTest()) {
-        detected.addTest(node, path + " changed (" + node.uniqueId() + ")", graph);
-      } else {
-        detected.modified.putIfAbsent(node.uniqueId(), path + " changed (" + node.uniqueId() + ")");
-      }
-    }
-  }
-
-  private void attributeMacroFile(String path, SchemaGraph graph, Detected detected) {
-    Manifest manifest = graph.manifest();
-    Set<String> macros = new TreeSet<>();
-    for (ManifestMacro macro : manifest.macros().values()) {
-      if (path.equals(macro.originalFilePath())
-          && macro.packageName().equals(manifest.projectName())) {
-        macros.add(macro.uniqueId());
-      }
-    }
-    if (macros.isEmpty()) {
-      detected.fullDeployReasons.add(
-          path + " changed and cannot be attributed to a schema without both manifests");
-      return;
-    }
-    Set<String> closure = macroClosure(manifest, macros);
-    for (ManifestNode node : manifest.nodes().values()) {
-      if (node.isTest()) {
-        continue;
-      }
-      for (String used : node.dependsOnMacros()) {
-        if (closure.contains(used)) {
-          detected.modified.putIfAbsent(
-              node.uniqueId(), node.uniqueId() + " uses " + used + " (" + path + " changed)");
-          break;
-        }
-      }
-    }
-  }
-
-  private void compareManifests(
-      Manifest from, Manifest to, SchemaGraph fromGraph, SchemaGraph toGraph, Detected detected) {
-    Set<String> changedMacros = new TreeSet<>();
-    for (ManifestMacro macro : to.macros().values()) {
-      if (isAdapterInternal(macro.packageName(), to)) {
-        continue;
-      }
-      ManifestMacro before = from.macros().get(macro.uniqueId());
-      if (before == null || !before.sqlHash().equals(macro.sqlHash())) {
-        changedMacros.add(macro.uniqueId());
-      }
-    }
-    Set<String> macroClosure = macroClosure(to, changedMacros);
-
-    for (ManifestNode node : to.nodes().values()) {
-      ManifestNode before = from.nodes().get(node.uniqueId());
-      String reason = nodeChange(before, node, macroClosure);
-      if (reason == null) {
-        continue;
-      }
-      if (node.isTest()) {
-        detected.addTest(node, reason, toGraph);
-      } else {
-        detected.modified.put(node.uniqueId(), reason);
-      }
-    }
-    for (ManifestNode before : from.nodes().values()) {
-      if (before.isTest() || !before.isRelation()) {
-        continue;
-      }
-      ManifestNode after = to.nodes().get(before.uniqueId());
-      String oldSchema = fromGraph.schemaOf(before.uniqueId());
-      boolean gone = after == null || !after.isRelation();
-      boolean moved =
-          !gone
-              && oldSchema != null
-              && !oldSchema.equalsIgnoreCase(String.valueOf(toGraph.schemaOf(after.uniqueId())));
-      if ((gone || moved) && oldSchema != null) {
-        toGraph
-            .schema(oldSchema)
-            .ifPresent(
-                s ->
-                    detected
-                        .removed
-                        .computeIfAbsent(s.name(), k -> new TreeSet<>())
-                        .add(before.uniqueId()));
-      }
-    }
-  }
-
-  /** Why a node needs building again, or null when it does not. */
-  private static String nodeChange(ManifestNode before, ManifestNode after, Set<String> macros) {
-    String file = after.originalFilePath() == null ? "" : " (" + after.originalFilePath() + ")";
-    if (before == null) {
-      return after.uniqueId() + " added" + file;
-    }
-    if (!Objects.equals(before.checksum(), after.checksum())) {
-      return after.uniqueId() + " changed" + file;
-    }
-    if (!after.isTest() && !before.schema().equalsIgnoreCase(after.schema())) {
-      return after.uniqueId() + " moved from schema " + before.schema() + " to " + after.schema();
-    }
-    List<String> configDiffs = new ArrayList<>();
-    Set<String> keys = new TreeSet<>(before.buildConfig().keySet());
-    keys.addAll(after.buildConfig().keySet());
-    for (String key : keys) {
-      String was = before.buildConfig().get(key);
-      String now = after.buildConfig().get(key);
-      if (!Objects.equals(was, now)) {
-        configDiffs.add(
-            key + " " + (was == null ? "unset" : was) + " -> " + (now == null ? "unset" : now));
-      }
-    }
-    if (!configDiffs.isEmpty()) {
-      return after.uniqueId() + " config changed: " + String.join(", ", configDiffs);
-    }
-    for (String macro : after.dependsOnMacros()) {
-      if (macros.contains(macro)) {
-        return after.uniqueId() + " uses changed macro " + macro;
-      }
-    }
-    return null;
-  }
-
-  /** The changed macros plus every macro that calls one of them, directly or not. */
-  private static Set<String> macroClosure(Manifest manifest, Set<String> changed) {
-    Map<String, List<String>> callers = new LinkedHashMap<>();
-    for (ManifestMacro macro : manifest.macros().values()) {
-      for (String callee : macro.dependsOnMacros()) {
-        callers.computeIfAbsent(callee, k -> new ArrayList<>()).add(macro.uniqueId());
-      }
-    }
-    Set<String> closure = new LinkedHashSet<>(changed);
-    List<String> queue = new ArrayList<>(changed);
-    while (!queue.isEmpty()) {
-      String macro = queue.remove(queue.size() - 1);
-      for (String caller : callers.getOrDefault(macro, List.of())) {
-        if (closure.add(caller)) {
-          queue.add(caller);
-        }
-      }
-    }
-    return closure;
-  }
-
-  /**
-   * Macros of dbt itself and of the adapter change with the dbt version, which the image pins; they
-   * are not project changes.
-   */
-  private static boolean isAdapterInternal(String packageName, Manifest manifest) {
-    return packageName.equals("dbt")
-        || (manifest.adapterType() != null
-            && packageName.equals("dbt_" + manifest.adapterType().toLowerCase(Locale.ROOT)));
-  }
-
-  /**
-   * A manifest written at another commit would make the plan silently wrong, so the files the diff
-   * touches must hash to the manifest's checksums.
-   */
-  private static void verifyMatchesCommit(Manifest manifest, String commit, PlanInput in) {
-    if (manifest == null || commit == null) {
-      return;
-    }
-    in.files()
-        .read(commit, "dbt_project.yml")
-        .map(bytes -> ProjectLayout.parse(bytes, "dbt_project.yml at " + shortSha(commit)).name())
-        .filter(name -> name != null && manifest.projectName() != null)
-        .filter(name -> !name.equals(manifest.projectName()))
-        .ifPresent(
-            name -> {
-              throw new PlanException(
-                  "manifest "
-                      + manifest.source()
-                      + " does not match commit "
-                      + shortSha(commit)
-                      + ": it is for project "
-                      + manifest.projectName()
-                      + " but dbt_project.yml there names "
-                      + name);
-            });
-    Set<String> touched = new TreeSet<>();
-    in.changedFiles().forEach(f -> touched.add(f.path()));
-    for (ManifestNode node : manifest.nodes().values()) {
-      if (!(node.isModel() || node.isSnapshot())
-          || node.originalFilePath() == null
-          || !touched.contains(node.originalFilePath())
-          || !manifest.projectName().equals(node.packageName())) {
-        continue;
-      }
-      Optional<byte[]> content = in.files().read(commit, node.originalFilePath());
-      if (content.isEmpty()) {
-        throw new PlanException(
-            "manifest "
-                + manifest.source()
-                + " does not match commit "
-                + shortSha(commit)
-                + ": "
-                + node.originalFilePath()
-                + " ("
-                + node.uniqueId()
-                + ") does not exist at that commit");
-      }
-      if (node.checksum() != null
-          && !node.checksum().isEmpty()
-          && !matchesChecksum(content.get(), node.checksum())) {
-        throw new PlanException(
-            "manifest "
-                + manifest.source()
-                + " does not match commit "
-                + shortSha(commit)
-                + ": "
-                + node.originalFilePath()
-                + " at that commit differs from the file the manifest was written from");
-      }
-    }
-  }
-
-  /** dbt hashes a file's text after stripping surrounding white space. */
-  static boolean matchesChecksum(byte[] content, String checksum) {
-    String text = new String(content, StandardCharsets.UTF_8);
-    return checksum.equals(sha256(text.strip())) || checksum.equals(sha256(text));
-  }
-
-  static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always provides SHA-256", e);
+      FileLevelRules.attributeResourceFile(path, graph, detected);
     }
   }
 
@@ -606,35 +362,5 @@ public final class ChangePlanner {
 
   static String shortSha(String sha) {
     return sha == null ? "(none)" : sha.substring(0, Math.min(7, sha.length()));
-  }
-
-  /** What the change detection found, before it becomes steps. */
-  private static final class Detected {
-    final List<String> fullDeployReasons = new ArrayList<>();
-
-    /** Relations and ephemeral models to build again, with why. */
-    final Map<String, String> modified = new TreeMap<>();
-
-    /** Tests to run again, with why, and the schemas of the relations they test. */
-    final Map<String, String> tests = new TreeMap<>();
-
-    final Map<String, Set<String>> testSchemas = new TreeMap<>();
-
-    /** Relations that leave a schema that stays, by schema. */
-    final Map<String, Set<String>> removed = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-
-    void addTest(ManifestNode test, String reason, SchemaGraph graph) {
-      Set<String> schemas = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-      for (String parent : test.dependsOnNodes()) {
-        String schema = graph.schemaOf(parent);
-        if (schema != null) {
-          schemas.add(schema);
-        }
-      }
-      if (!schemas.isEmpty()) {
-        tests.put(test.uniqueId(), reason);
-        testSchemas.put(test.uniqueId(), schemas);
-      }
-    }
   }
 }

@@ -6,9 +6,9 @@ import java.util.Map;
 /**
  * The part of one dbt manifest node (model, seed, snapshot or test) that planning needs.
  *
- * @param buildConfig build-relevant config keys (materialized, schema, alias, database, unique_key,
- *     incremental_strategy, enabled) mapped to their value rendered as compact JSON; absent keys
- *     are left out
+ * @param buildConfig the resolved config (folder configs of dbt_project.yml, properties files and
+ *     config() blocks merged by dbt), every key but the labels tags and group, mapped to its value
+ *     rendered as compact JSON
  * @param attachedNode for generic tests, the node the test is attached to, else null
  * @param fqn dbt's fully qualified name (package, directories, name); what --select matches
  */

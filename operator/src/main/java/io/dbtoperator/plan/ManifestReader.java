@@ -8,21 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -33,26 +27,16 @@ import java.util.regex.Pattern;
  * materialized.
  */
 public final class ManifestReader {
-  static final int OLDEST_SUPPORTED_VERSION = 4;
-  static final int NEWEST_SUPPORTED_VERSION = 12;
   private static final Pattern SCHEMA_NAME =
       Pattern.compile(io.dbtoperator.api.Identifiers.IDENTIFIER);
   // Longer than any warehouse's limit; longer names are refused without being echoed whole.
   private static final int MAX_SCHEMA_LENGTH = 255;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Pattern VERSION_IN_URL = Pattern.compile("/v(\\d+)(?:\\.json)?/?$");
   private static final Set<String> KEPT_RESOURCE_TYPES =
       Set.of("model", "seed", "snapshot", "test");
-  private static final List<String> BUILD_CONFIG_KEYS =
-      List.of(
-          "materialized",
-          "schema",
-          "alias",
-          "database",
-          "unique_key",
-          "incremental_strategy",
-          "enabled");
+  // dbt's own state:modified leaves these out too: they label nodes, they build nothing.
+  private static final Set<String> LABEL_CONFIG_KEYS = Set.of("tags", "group");
 
   private ManifestReader() {}
 
@@ -96,22 +80,22 @@ public final class ManifestReader {
   private static final class Reading {
     private final JsonParser parser;
     private final String source;
-    private final MessageDigest sha256;
+    private final ManifestTokens tokens;
     private String schemaVersionUrl;
     private String projectName;
+    private String projectId;
     private String adapterType;
     private boolean sawNodes;
     private final Map<String, ManifestNode> nodes = new LinkedHashMap<>();
     private final Map<String, ManifestMacro> macros = new LinkedHashMap<>();
+    private final Set<String> packages = new TreeSet<>();
+    private final Map<String, ManifestHook> hooks = new LinkedHashMap<>();
+    private final Map<String, VarUse> varUses = new LinkedHashMap<>();
 
     Reading(JsonParser parser, String source) {
       this.parser = parser;
       this.source = source;
-      try {
-        this.sha256 = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every Java runtime provides SHA-256", e);
-      }
+      this.tokens = new ManifestTokens(parser);
     }
 
     Manifest manifest() throws IOException {
@@ -150,78 +134,20 @@ public final class ManifestReader {
       if (!sawNodes) {
         throw notAManifest("it has no \"nodes\" object");
       }
-      String version = schemaVersion(schemaVersionUrl);
+      String version = ManifestVersion.of(schemaVersionUrl, source);
       return new Manifest(
           source,
           version,
-          projectName != null ? projectName : mostCommonModelPackage(),
+          RootProject.name(source, projectName, projectId, packages, nodes.values()),
           adapterType,
           Collections.unmodifiableMap(nodes),
-          Collections.unmodifiableMap(macros));
+          Collections.unmodifiableMap(macros),
+          Collections.unmodifiableMap(hooks),
+          Collections.unmodifiableMap(varUses));
     }
 
     private PlanException notAManifest(String why) {
       return new PlanException("manifest " + source + ": not a dbt manifest: " + why);
-    }
-
-    private String schemaVersion(String url) {
-      Matcher matcher = VERSION_IN_URL.matcher(url);
-      if (!matcher.find()) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": unrecognised metadata.dbt_schema_version \""
-                + url
-                + "\" (expected a URL ending in /vN.json)");
-      }
-      int number;
-      try {
-        number = Integer.parseInt(matcher.group(1));
-      } catch (NumberFormatException tooManyDigits) {
-        number = Integer.MAX_VALUE;
-      }
-      if (number < OLDEST_SUPPORTED_VERSION) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": manifest schema v"
-                + number
-                + " is not supported; dbt-operator needs v"
-                + OLDEST_SUPPORTED_VERSION
-                + " (dbt 1.0) or newer, re-run dbt compile with a recent dbt");
-      }
-      if (number > NEWEST_SUPPORTED_VERSION) {
-        throw new PlanException(
-            "manifest "
-                + source
-                + ": metadata.dbt_schema_version: manifest schema v"
-                + number
-                + " is newer than dbt-operator reads (v"
-                + OLDEST_SUPPORTED_VERSION
-                + " to v"
-                + NEWEST_SUPPORTED_VERSION
-                + ")");
-      }
-      return "v" + number;
-    }
-
-    private String mostCommonModelPackage() {
-      Map<String, Integer> counts = new HashMap<>();
-      for (ManifestNode node : nodes.values()) {
-        if (node.isModel() && node.packageName() != null) {
-          counts.merge(node.packageName(), 1, Integer::sum);
-        }
-      }
-      String best = null;
-      int bestCount = 0;
-      for (Map.Entry<String, Integer> entry : counts.entrySet()) {
-        int count = entry.getValue();
-        if (count > bestCount || (count == bestCount && entry.getKey().compareTo(best) < 0)) {
-          best = entry.getKey();
-          bestCount = count;
-        }
-      }
-      return best;
     }
 
     private void readMetadata(JsonToken value) throws IOException {
@@ -233,9 +159,10 @@ public final class ManifestReader {
         String key = parser.currentName();
         parser.nextToken();
         switch (key) {
-          case "dbt_schema_version" -> schemaVersionUrl = text();
-          case "project_name" -> projectName = text();
-          case "adapter_type" -> adapterType = text();
+          case "dbt_schema_version" -> schemaVersionUrl = tokens.text();
+          case "project_name" -> projectName = tokens.text();
+          case "project_id" -> projectId = tokens.text();
+          case "adapter_type" -> adapterType = tokens.text();
           default -> parser.skipChildren();
         }
       }
@@ -251,7 +178,24 @@ public final class ManifestReader {
         if (parser.nextToken() != JsonToken.START_OBJECT) {
           throw badNode(key, "is not an object");
         }
-        ManifestNode node = readNode(key);
+        NodeRead read = readNode(key);
+        ManifestNode node = read.node();
+        boolean hook = "operation".equals(node.resourceType());
+        if (hook && node.uniqueId() != null) {
+          hooks.put(
+              node.uniqueId(),
+              new ManifestHook(
+                  read.hookSql() == null ? "" : tokens.sha256Hex(read.hookSql()),
+                  node.dependsOnMacros()));
+        }
+        if ((hook || KEPT_RESOURCE_TYPES.contains(node.resourceType()))
+            && node.uniqueId() != null
+            && !read.vars().isEmpty()) {
+          varUses.put(node.uniqueId(), read.vars());
+        }
+        if (node.packageName() != null) {
+          packages.add(node.packageName());
+        }
         if (node.uniqueId() != null
             && KEPT_RESOURCE_TYPES.contains(node.resourceType())
             && !"false".equals(node.buildConfig().get("enabled"))) {
@@ -289,7 +233,13 @@ public final class ManifestReader {
       }
     }
 
-    private ManifestNode readNode(String nodeKey) throws IOException {
+    /**
+     * A node with the vars its code reads, and its SQL for hooks only: every other node's SQL is
+     * represented by its checksum.
+     */
+    private record NodeRead(ManifestNode node, String hookSql, VarUse vars) {}
+
+    private NodeRead readNode(String nodeKey) throws IOException {
       String uniqueId = null;
       String resourceType = null;
       String packageName = null;
@@ -300,53 +250,58 @@ public final class ManifestReader {
       String checksum = null;
       String originalFilePath = null;
       String attachedNode = null;
+      String rawCode = null;
       List<String> fqn = List.of();
       JsonNode config = null;
-      DependsOn dependsOn = DependsOn.NONE;
+      ManifestTokens.DependsOn dependsOn = ManifestTokens.DependsOn.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (key) {
-          case "unique_id" -> uniqueId = text();
-          case "resource_type" -> resourceType = text();
-          case "package_name" -> packageName = text();
-          case "name" -> name = text();
-          case "database" -> database = text();
+          case "unique_id" -> uniqueId = tokens.text();
+          case "resource_type" -> resourceType = tokens.text();
+          case "package_name" -> packageName = tokens.text();
+          case "name" -> name = tokens.text();
+          case "database" -> database = tokens.text();
           case "schema" -> {
             if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
               throw badNode(nodeKey, "schema: not a string");
             }
-            schema = text();
+            schema = tokens.text();
           }
-          case "alias" -> alias = text();
-          case "original_file_path" -> originalFilePath = text();
-          case "attached_node" -> attachedNode = text();
-          case "fqn" -> fqn = strings(value);
-          case "checksum" -> checksum = checksum(value);
+          case "alias" -> alias = tokens.text();
+          case "original_file_path" -> originalFilePath = tokens.filePath();
+          case "attached_node" -> attachedNode = tokens.text();
+          case "raw_code", "raw_sql" -> rawCode = tokens.text();
+          case "fqn" -> fqn = tokens.strings(value);
+          case "checksum" -> checksum = tokens.checksum(value);
           case "config" ->
               config = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
-          case "depends_on" -> dependsOn = dependsOn(value);
+          case "depends_on" -> dependsOn = tokens.dependsOn(value);
           default -> parser.skipChildren();
         }
       }
       Map<String, String> buildConfig = buildConfig(config);
       JsonNode materialized = config == null ? null : config.get("materialized");
-      return new ManifestNode(
-          uniqueId,
-          resourceType,
-          packageName,
-          name,
-          database,
-          schema,
-          alias,
-          materialized == null || !materialized.isTextual() ? null : materialized.asText(),
-          checksum,
-          originalFilePath,
-          dependsOn.nodes,
-          dependsOn.macros,
-          buildConfig,
-          attachedNode,
-          fqn);
+      return new NodeRead(
+          new ManifestNode(
+              uniqueId,
+              resourceType,
+              packageName,
+              name,
+              database,
+              schema,
+              alias,
+              materialized == null || !materialized.isTextual() ? null : materialized.asText(),
+              checksum,
+              originalFilePath,
+              dependsOn.nodes(),
+              dependsOn.macros(),
+              buildConfig,
+              attachedNode,
+              fqn),
+          "operation".equals(resourceType) ? rawCode : null,
+          VarUse.in(rawCode).and(VarUse.in(config)));
     }
 
     private static Map<String, String> buildConfig(JsonNode config) {
@@ -354,54 +309,15 @@ public final class ManifestReader {
         return Map.of();
       }
       Map<String, String> result = new LinkedHashMap<>();
-      for (String key : BUILD_CONFIG_KEYS) {
-        JsonNode value = config.get(key);
-        if (value != null) {
-          result.put(key, value.toString());
-        }
-      }
+      config
+          .fields()
+          .forEachRemaining(
+              field -> {
+                if (!LABEL_CONFIG_KEYS.contains(field.getKey())) {
+                  result.put(field.getKey(), field.getValue().toString());
+                }
+              });
       return Collections.unmodifiableMap(result);
-    }
-
-    /** dbt writes {"name": "sha256", "checksum": "..."}; a bare string is accepted as well. */
-    private String checksum(JsonToken value) throws IOException {
-      if (value != JsonToken.START_OBJECT) {
-        return text();
-      }
-      String checksum = null;
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String key = parser.currentName();
-        parser.nextToken();
-        if (key.equals("checksum")) {
-          checksum = text();
-        } else {
-          parser.skipChildren();
-        }
-      }
-      return checksum;
-    }
-
-    private record DependsOn(List<String> nodes, List<String> macros) {
-      static final DependsOn NONE = new DependsOn(List.of(), List.of());
-    }
-
-    private DependsOn dependsOn(JsonToken value) throws IOException {
-      if (value != JsonToken.START_OBJECT) {
-        parser.skipChildren();
-        return DependsOn.NONE;
-      }
-      List<String> dependsOnNodes = List.of();
-      List<String> dependsOnMacros = List.of();
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String key = parser.currentName();
-        JsonToken list = parser.nextToken();
-        switch (key) {
-          case "nodes" -> dependsOnNodes = strings(list);
-          case "macros" -> dependsOnMacros = strings(list);
-          default -> parser.skipChildren();
-        }
-      }
-      return new DependsOn(dependsOnNodes, dependsOnMacros);
     }
 
     private void readMacros(JsonToken value) throws IOException {
@@ -415,6 +331,9 @@ public final class ManifestReader {
           continue;
         }
         ManifestMacro macro = readMacro();
+        if (macro.packageName() != null) {
+          packages.add(macro.packageName());
+        }
         if (macro.uniqueId() != null) {
           macros.put(macro.uniqueId(), macro);
         }
@@ -427,53 +346,27 @@ public final class ManifestReader {
       String originalFilePath = null;
       String sqlHash = null;
       List<String> dependsOnMacros = List.of();
+      VarUse vars = VarUse.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (key) {
-          case "unique_id" -> uniqueId = text();
-          case "package_name" -> packageName = text();
-          case "original_file_path" -> originalFilePath = text();
+          case "unique_id" -> uniqueId = tokens.text();
+          case "package_name" -> packageName = tokens.text();
+          case "original_file_path" -> originalFilePath = tokens.filePath();
           case "macro_sql" -> {
-            String sql = text();
-            sqlHash =
-                sql == null
-                    ? null
-                    : HexFormat.of().formatHex(sha256.digest(sql.getBytes(StandardCharsets.UTF_8)));
+            String sql = tokens.text();
+            sqlHash = sql == null ? null : tokens.sha256Hex(sql);
+            vars = VarUse.in(sql);
           }
-          case "depends_on" -> dependsOnMacros = dependsOn(value).macros;
+          case "depends_on" -> dependsOnMacros = tokens.dependsOn(value).macros();
           default -> parser.skipChildren();
         }
       }
+      if (uniqueId != null && !vars.isEmpty()) {
+        varUses.put(uniqueId, vars);
+      }
       return new ManifestMacro(uniqueId, packageName, originalFilePath, sqlHash, dependsOnMacros);
-    }
-
-    /** The current scalar as text; null for JSON null, and for objects or arrays (skipped). */
-    private String text() throws IOException {
-      JsonToken token = parser.currentToken();
-      if (token == JsonToken.VALUE_NULL) {
-        return null;
-      }
-      if (token.isScalarValue()) {
-        return parser.getText();
-      }
-      parser.skipChildren();
-      return null;
-    }
-
-    private List<String> strings(JsonToken list) throws IOException {
-      if (list != JsonToken.START_ARRAY) {
-        parser.skipChildren();
-        return List.of();
-      }
-      List<String> result = new ArrayList<>();
-      while (parser.nextToken() != JsonToken.END_ARRAY) {
-        String item = text();
-        if (item != null) {
-          result.add(item);
-        }
-      }
-      return List.copyOf(result);
     }
   }
 }

@@ -21,7 +21,7 @@ final class PlanHash {
     content.put("to", to);
     content.put("steps", steps);
     try {
-      return ChangePlanner.sha256(JSON.writeValueAsString(content)).substring(0, 16);
+      return ManifestCommitCheck.sha256(JSON.writeValueAsString(content)).substring(0, 16);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("plan steps are plain records and always serialize", e);
     }

@@ -33,6 +33,20 @@ public record ProjectLayout(
 
   /** Reads the *-paths keys of dbt_project.yml, including the pre-1.0 source-paths/data-paths. */
   public static ProjectLayout parse(byte[] dbtProjectYml, String source) {
+    JsonNode root = yaml(dbtProjectYml, source);
+    JsonNode name = root.get("name");
+    return new ProjectLayout(
+        name == null || name.isNull() ? null : name.asText(),
+        paths(root, source, DEFAULT.modelPaths, "model-paths", "source-paths"),
+        paths(root, source, DEFAULT.seedPaths, "seed-paths", "data-paths"),
+        paths(root, source, DEFAULT.snapshotPaths, "snapshot-paths"),
+        paths(root, source, DEFAULT.macroPaths, "macro-paths"),
+        paths(root, source, DEFAULT.testPaths, "test-paths"),
+        paths(root, source, DEFAULT.analysisPaths, "analysis-paths"));
+  }
+
+  /** dbt_project.yml as a tree; anything but a mapping is an error naming the file. */
+  static JsonNode yaml(byte[] dbtProjectYml, String source) {
     JsonNode root;
     try {
       root = YAML.readTree(dbtProjectYml);
@@ -44,15 +58,7 @@ public record ProjectLayout(
     if (root == null || !root.isObject()) {
       throw new PlanException(source + ": expected a YAML mapping");
     }
-    JsonNode name = root.get("name");
-    return new ProjectLayout(
-        name == null || name.isNull() ? null : name.asText(),
-        paths(root, source, DEFAULT.modelPaths, "model-paths", "source-paths"),
-        paths(root, source, DEFAULT.seedPaths, "seed-paths", "data-paths"),
-        paths(root, source, DEFAULT.snapshotPaths, "snapshot-paths"),
-        paths(root, source, DEFAULT.macroPaths, "macro-paths"),
-        paths(root, source, DEFAULT.testPaths, "test-paths"),
-        paths(root, source, DEFAULT.analysisPaths, "analysis-paths"));
+    return root;
   }
 
   private static List<String> paths(

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dbtoperator.TestProject;
 import io.dbtoperator.git.JGitRepository;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -221,8 +225,139 @@ class ChangePlannerTest {
     assertThat(plan.summary()).isEqualTo("1 config");
   }
 
+  /** The shop with a model reading a var directly and one reading another through a macro. */
+  private static TestProject shopReadingVars(Path root) {
+    TestProject project = TestProject.shop(root);
+    project.edit(
+        "model.shop.daily_revenue",
+        "select {{ var('min_amount') }} as id from {{ ref('orders') }}");
+    project.editMacro("cents_to_dollars", "{{ col }} / {{ var(\"cents\", 100) }}");
+    project.file(
+        "dbt_project.yml", projectFileWithVars("cents: 100\n  min_amount: 5\n  unused: 1"));
+    return project;
+  }
+
+  private static String projectFileWithVars(String vars) {
+    return "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  " + vars + "\n";
+  }
+
   @Test
-  void projectFileChangeIsAFullDeployThatSaysWhy() {
+  void aChangedVarRebuildsTheModelsThatReadIt() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    projectFileWithVars("cents: 100\n  min_amount: 6\n  unused: 1")));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                project.ids("daily_revenue"),
+                List.of(
+                    "model.shop.daily_revenue reads var min_amount"
+                        + " (vars changed in dbt_project.yml: min_amount)")));
+  }
+
+  @Test
+  void aChangedVarReadThroughAMacroRebuildsTheModelsCallingIt() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    projectFileWithVars("cents: 1000\n  min_amount: 5\n  unused: 2")));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            tuple(
+                "marts",
+                Action.DEPLOY,
+                project.ids("customers", "orders"),
+                List.of(
+                    "model.shop.orders reads var cents through macro.shop.cents_to_dollars"
+                        + " (vars changed in dbt_project.yml: cents, unused)")),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                project.ids("daily_revenue"),
+                List.of("reads changed models upstream in marts")));
+  }
+
+  @Test
+  void aVarNameBuiltAtRunTimeCountsAsReadingEveryChangedVar() {
+    TestProject project = shopReadingVars(temp.resolve("repo"));
+    project.edit(
+        "model.shop.stg_customers",
+        "select {{ var('region_' ~ target.name) }} as id from {{ ref('raw_customers') }}");
+
+    Plan plan =
+        planChange(
+            project,
+            p ->
+                p.file(
+                    "dbt_project.yml",
+                    projectFileWithVars("cents: 100\n  min_amount: 5\n  unused: 2")));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            tuple(
+                "staging",
+                Action.DEPLOY,
+                project.ids("stg_customers"),
+                List.of(
+                    "model.shop.stg_customers calls var() with a name built at run time"
+                        + " (vars changed in dbt_project.yml: unused)")),
+            tuple(
+                "marts",
+                Action.DEPLOY,
+                project.ids("customers"),
+                List.of("reads changed models upstream in staging")),
+            unchanged(plan, "reporting"));
+  }
+
+  @Test
+  void varsThatAreNotAMappingAreAnErrorNamingTheFile() {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+
+    assertThatThrownBy(
+            () ->
+                planChange(
+                    project,
+                    p -> p.file("dbt_project.yml", "name: shop\nprofile: test\nvars: [a, b]\n")))
+        .isInstanceOf(PlanException.class)
+        .hasMessageMatching(
+            "dbt_project.yml at [0-9a-f]{7}: vars must be a mapping of names to values");
+  }
+
+  /** A noop step of a schema the change does not reach, as the step's extracted tuple. */
+  private static Tuple unchanged(Plan plan, String schema) {
+    return tuple(schema, Action.NOOP, List.of(), List.of(unchangedSince(plan)));
+  }
+
+  private static String unchangedSince(Plan plan) {
+    return "unchanged since " + plan.from().substring(0, 7);
+  }
+
+  @Test
+  void projectSettingsTheManifestsCannotShowAreEachAFullDeployReason() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
 
     Plan plan =
@@ -231,33 +366,36 @@ class ChangePlannerTest {
             p ->
                 p.file(
                     "dbt_project.yml",
-                    "name: shop\nversion: '1.0'\nprofile: test\nvars:\n  x: 1\n"));
+                    "name: shop\nversion: '2.0'\nprofile: test\n"
+                        + "dispatch:\n  - macro_namespace: dbt_utils\n    search_order: [shop]\n"
+                        + "quoting:\n  identifier: true\n"
+                        + "sources:\n  shop:\n    +enabled: false\n"));
 
-    assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons)
+    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(plan.steps().get(0).reasons())
         .containsExactly(
-            tuple(
-                "raw",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "staging",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "marts",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")),
-            tuple(
-                "reporting",
-                Action.FULL_DEPLOY,
-                List.of(
-                    "dbt_project.yml changed: project-wide settings cannot be attributed to schemas")));
-    assertThat(plan.steps().get(2).models())
-        .isEqualTo(project.ids("customers", "order_events", "orders"));
+            "dbt_project.yml: dispatch changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)",
+            "dbt_project.yml: quoting changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)",
+            "dbt_project.yml: sources changed, which the manifests cannot attribute to schemas"
+                + " (full deploy)");
+  }
+
+  @Test
+  void projectFileChangeWithoutBothManifestsIsAFullDeploy() {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    project.file("dbt_project.yml", "name: shop\nversion: '2.0'\nprofile: test\n");
+    String to = project.commit("after");
+
+    Plan plan = plan(project, from, null, to, project.manifest());
+
+    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(plan.steps().get(0).reasons())
+        .containsExactly(
+            "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
+                + " without both manifests");
   }
 
   @Test
@@ -610,6 +748,40 @@ class ChangePlannerTest {
             " does not match commit "
                 + to.substring(0, 7)
                 + ": models/marts/orders.sql at that commit differs from the file the manifest was written from");
+  }
+
+  @Test
+  void manifestFromAnotherCommitWrittenOnWindowsIsRejected() throws Exception {
+    TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    Path before = windowsPaths(project.writeManifest());
+    project.edit("model.shop.orders", "select 2 as id from {{ ref('int_order_totals') }}");
+    String to = project.commit("after");
+
+    assertThatThrownBy(
+            () -> plan(project, from, ManifestReader.read(before), to, ManifestReader.read(before)))
+        .isInstanceOf(PlanException.class)
+        .hasMessageEndingWith(
+            " does not match commit "
+                + to.substring(0, 7)
+                + ": models/marts/orders.sql at that commit differs from the file the manifest was written from");
+  }
+
+  /** The manifest as dbt writes it on Windows: original_file_path with backslashes. */
+  private static Path windowsPaths(Path manifest) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode root = json.readTree(manifest.toFile());
+    for (String section : List.of("nodes", "macros")) {
+      root.get(section)
+          .forEach(
+              node ->
+                  ((ObjectNode) node)
+                      .put(
+                          "original_file_path",
+                          node.get("original_file_path").asText().replace('/', '\\')));
+    }
+    json.writeValue(manifest.toFile(), root);
+    return manifest;
   }
 
   @Test

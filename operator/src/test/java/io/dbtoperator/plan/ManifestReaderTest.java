@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -90,13 +92,21 @@ class ManifestReaderTest {
                 "models/bronze/bronze__contracts_backfill.sql",
                 List.of("source.ethereum_models.flipside_silver.ethereum_contracts_backfill"),
                 List.of(),
-                Map.of(
-                    "materialized", "\"incremental\"",
-                    "schema", "null",
-                    "alias", "null",
-                    "database", "null",
-                    "unique_key", "\"contract_address\"",
-                    "enabled", "true"),
+                Map.ofEntries(
+                    Map.entry("enabled", "true"),
+                    Map.entry("alias", "null"),
+                    Map.entry("schema", "null"),
+                    Map.entry("database", "null"),
+                    Map.entry("meta", "{}"),
+                    Map.entry("materialized", "\"incremental\""),
+                    Map.entry("persist_docs", "{}"),
+                    Map.entry("quoting", "{}"),
+                    Map.entry("column_types", "{}"),
+                    Map.entry("full_refresh", "null"),
+                    Map.entry("on_schema_change", "\"ignore\""),
+                    Map.entry("unique_key", "\"contract_address\""),
+                    Map.entry("post-hook", "[]"),
+                    Map.entry("pre-hook", "[]")),
                 null,
                 List.of("ethereum_models", "bronze", "bronze__contracts_backfill")));
   }
@@ -171,14 +181,28 @@ class ManifestReaderTest {
                     "model.jaffle_shop.orders",
                     "model.jaffle_shop.order_items"),
                 List.of(),
-                Map.of(
-                    "materialized", "\"table\"",
-                    "schema", "null",
-                    "alias", "null",
-                    "database", "null",
-                    "unique_key", "null",
-                    "incremental_strategy", "null",
-                    "enabled", "true"),
+                Map.ofEntries(
+                    Map.entry("enabled", "true"),
+                    Map.entry("alias", "null"),
+                    Map.entry("schema", "null"),
+                    Map.entry("database", "null"),
+                    Map.entry("meta", "{}"),
+                    Map.entry("materialized", "\"table\""),
+                    Map.entry("incremental_strategy", "null"),
+                    Map.entry("persist_docs", "{}"),
+                    Map.entry("post-hook", "[]"),
+                    Map.entry("pre-hook", "[]"),
+                    Map.entry("quoting", "{}"),
+                    Map.entry("column_types", "{}"),
+                    Map.entry("full_refresh", "null"),
+                    Map.entry("unique_key", "null"),
+                    Map.entry("on_schema_change", "\"ignore\""),
+                    Map.entry("on_configuration_change", "\"apply\""),
+                    Map.entry("grants", "{}"),
+                    Map.entry("packages", "[]"),
+                    Map.entry("docs", "{\"show\":true,\"node_color\":null}"),
+                    Map.entry("contract", "{\"enforced\":false,\"alias_types\":true}"),
+                    Map.entry("access", "\"protected\"")),
                 null,
                 List.of("jaffle_shop", "marts", "customers")));
   }
@@ -240,7 +264,8 @@ class ManifestReaderTest {
     assertThat(manifest.nodes().keySet()).containsExactly("model.p.a");
     ManifestNode node = manifest.nodes().get("model.p.a");
     assertThat(node.materialized()).isEqualTo("view");
-    assertThat(node.buildConfig()).isEqualTo(Map.of("materialized", "\"view\""));
+    assertThat(node.buildConfig())
+        .isEqualTo(Map.of("materialized", "\"view\"", "meta", "{\"k\":[1,2]}"));
     assertThat(node.dependsOnNodes()).containsExactly("model.p.b");
     assertThat(node.schema()).isEqualTo("s");
     assertThat(node.checksum()).isNull();
@@ -261,6 +286,52 @@ class ManifestReaderTest {
         """;
 
     assertThat(ManifestReader.read(stream(json), "inline.json").projectName()).isEqualTo("me");
+  }
+
+  // dbt 1.0 to 1.6 write no project_name, only project_id: the md5 of the root project's name.
+  @Test
+  void projectIdNamesTheRootProjectWhenAPackageHasMoreModels() throws Exception {
+    String json =
+        """
+        {"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v4.json",
+           "project_id": "%s"},
+         "nodes": {
+           "model.dbt_artifacts.a": {"resource_type": "model", "unique_id": "model.dbt_artifacts.a",
+             "package_name": "dbt_artifacts"},
+           "model.dbt_artifacts.b": {"resource_type": "model", "unique_id": "model.dbt_artifacts.b",
+             "package_name": "dbt_artifacts"},
+           "model.shop.orders": {"resource_type": "model", "unique_id": "model.shop.orders",
+             "package_name": "shop"}
+         }}
+        """
+            .formatted(md5("shop"));
+
+    assertThat(ManifestReader.read(stream(json), "inline.json").projectName()).isEqualTo("shop");
+  }
+
+  @Test
+  void projectIdOfNoPackageIsAnError() throws Exception {
+    String json =
+        """
+        {"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v4.json",
+           "project_id": "%s"},
+         "nodes": {"model.shop.orders": {"resource_type": "model", "unique_id": "model.shop.orders",
+             "package_name": "shop"}},
+         "macros": {"macro.dbt.run_query": {"unique_id": "macro.dbt.run_query", "package_name": "dbt"}}}
+        """
+            .formatted(md5("billing"));
+
+    assertThatThrownBy(() -> ManifestReader.read(stream(json), "inline.json"))
+        .isInstanceOf(PlanException.class)
+        .hasMessage(
+            "manifest inline.json: metadata.project_id "
+                + md5("billing")
+                + " is the md5 of none of its packages (dbt, shop)");
+  }
+
+  private static String md5(String text) throws Exception {
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -3,14 +3,19 @@ package io.dbtoperator.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.git.JGitRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.assertj.core.groups.Tuple;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,23 +81,202 @@ class RealDbtPlanIT {
     }
   }
 
+  private static String commitAll(Path repo, String message) throws Exception {
+    try (Git git =
+        Files.exists(repo.resolve(".git"))
+            ? Git.open(repo.toFile())
+            : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      return git.commit().setMessage(message).setAuthor("it", "it@example.invalid").call().name();
+    }
+  }
+
+  /**
+   * Plans between two commits of the example project that differ only in dbt_project.yml: {@code
+   * before} and {@code after} rewrite its text at each commit.
+   */
+  private Plan planProjectFileChange(UnaryOperator<String> before, UnaryOperator<String> after)
+      throws Exception {
+    return planProjectFileChange(Map.of(), before, after);
+  }
+
+  /**
+   * @param files files added to the example before the first commit, by path
+   */
+  private Plan planProjectFileChange(
+      Map<String, String> files, UnaryOperator<String> before, UnaryOperator<String> after)
+      throws Exception {
+    Path repo = temp.resolve("repo");
+    copyTree(projectRoot().resolve("examples/shop"), repo);
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(repo.resolve(file.getKey()), file.getValue());
+    }
+    Path projectFile = repo.resolve("dbt_project.yml");
+    String original = Files.readString(projectFile);
+    Files.writeString(projectFile, before.apply(original));
+    String v1 = commitAll(repo, "v1");
+    Path m1 = parse(repo, "v1");
+    Files.writeString(projectFile, after.apply(original));
+    String v2 = commitAll(repo, "v2");
+    Path m2 = parse(repo, "v2");
+    try (JGitRepository repository = JGitRepository.open(repo)) {
+      return new ProjectPlanner(repository, "")
+          .plan(v1, v2, ManifestReader.read(m1), ManifestReader.read(m2), null);
+    }
+  }
+
+  @Test
+  void aVersionBumpBuildsNoModel() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            UnaryOperator.identity(),
+            yml -> replace(yml, "version: \"1.0.0\"", "version: \"1.1.0\""));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
+            tuple("raw", Action.NOOP, List.of()),
+            tuple("staging", Action.NOOP, List.of()),
+            tuple("marts", Action.NOOP, List.of()),
+            tuple("reporting", Action.NOOP, List.of()));
+    assertThat(plan.hasChanges()).isFalse();
+  }
+
+  @Test
+  void aFolderMaterializedChangeBuildsExactlyTheModelsUnderIt() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            UnaryOperator.identity(),
+            yml ->
+                replace(
+                    yml,
+                    "+schema: reporting\n      +materialized: view",
+                    "+schema: reporting\n      +materialized: table"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                List.of("model.shop.daily_revenue"),
+                List.of(
+                    "model.shop.daily_revenue config changed: materialized \"view\" -> \"table\"")));
+  }
+
+  @Test
+  void anOnRunEndChangeIsAFullDeployThatSaysSo() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            yml -> yml + "\non-run-end:\n  - \"select 1\"\n",
+            yml -> yml + "\non-run-end:\n  - \"select 2\"\n");
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons)
+        .containsExactly(
+            tuple("raw", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("staging", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("marts", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)),
+            tuple("reporting", Action.FULL_DEPLOY, List.of(ON_RUN_END_CHANGED)));
+  }
+
+  @Test
+  void aVarChangeBuildsExactlyTheModelsThatReadItWhereDbtSelectsNone() throws Exception {
+    Plan plan =
+        planProjectFileChange(
+            Map.of(
+                "models/reporting/big_orders.sql",
+                "select * from {{ ref('orders') }} where amount_eur >= {{ var('min_amount') }}\n"),
+            yml -> yml + "\nvars:\n  min_amount: 5\n  currency: EUR\n",
+            yml -> yml + "\nvars:\n  min_amount: 6\n  currency: EUR\n");
+    List<String> dbtSelects = stateModified(temp.resolve("repo"), temp.resolve("target-v1"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            unchanged(plan, "raw"),
+            unchanged(plan, "staging"),
+            unchanged(plan, "marts"),
+            tuple(
+                "reporting",
+                Action.DEPLOY,
+                List.of("model.shop.big_orders"),
+                List.of(
+                    "model.shop.big_orders reads var min_amount"
+                        + " (vars changed in dbt_project.yml: min_amount)")));
+    // dbt's state:modified compares raw code, which a new var value leaves alone.
+    assertThat(dbtSelects).isEmpty();
+  }
+
+  /** The models real `dbt ls -s state:modified+` selects in the repository against a state. */
+  private List<String> stateModified(Path repo, Path state) throws Exception {
+    Path log = temp.resolve("dbt-ls.log");
+    Process process =
+        new ProcessBuilder(
+                projectRoot().resolve(".venv/bin/dbt").toString(),
+                "ls",
+                "--quiet",
+                "-s",
+                "state:modified+",
+                "--state",
+                state.toString(),
+                "--resource-type",
+                "model",
+                "--output",
+                "json",
+                "--output-keys",
+                "unique_id",
+                "--profiles-dir",
+                temp.resolve("profiles").toString(),
+                "--target-path",
+                temp.resolve("target-ls").toString())
+            .directory(repo.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+    ObjectMapper json = new ObjectMapper();
+    List<String> selected = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (!line.isBlank()) {
+        selected.add(json.readTree(line).get("unique_id").asText());
+      }
+    }
+    return selected;
+  }
+
+  private static final String ON_RUN_END_CHANGED =
+      "on-run-end hook operation.shop.shop-on-run-end-0 changed:"
+          + " hooks run around every deploy and cannot be attributed to schemas";
+
+  /** A noop step of a schema the change does not reach, as the step's extracted tuple. */
+  private static Tuple unchanged(Plan plan, String schema) {
+    return tuple(schema, Action.NOOP, List.of(), List.of(unchangedSince(plan)));
+  }
+
+  private static String unchangedSince(Plan plan) {
+    return "unchanged since " + plan.from().substring(0, 7);
+  }
+
+  /** Replaces text that must be there, so that a changed example fails here, not in an assert. */
+  private static String replace(String text, String target, String replacement) {
+    assertThat(text).contains(target);
+    return text.replace(target, replacement);
+  }
+
   @Test
   void planOfTheExampleBetweenTwoCommitsWithRealManifests() throws Exception {
     Path repo = temp.resolve("repo");
     Path examples = projectRoot().resolve("examples");
     copyTree(examples.resolve("shop"), repo);
-    String v1;
-    String v2;
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      v1 = git.commit().setMessage("v1").setAuthor("it", "it@example.invalid").call().name();
-    }
+    String v1 = commitAll(repo, "v1");
     Path m1 = parse(repo, "v1");
     copyTree(examples.resolve("changes/v2"), repo);
-    try (Git git = Git.open(repo.toFile())) {
-      git.add().addFilepattern(".").call();
-      v2 = git.commit().setMessage("v2").setAuthor("it", "it@example.invalid").call().name();
-    }
+    String v2 = commitAll(repo, "v2");
     Path m2 = parse(repo, "v2");
 
     Plan first;

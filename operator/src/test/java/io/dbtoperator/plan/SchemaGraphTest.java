@@ -449,7 +449,8 @@ class SchemaGraphTest {
     for (ManifestNode node : nodes) {
       byId.put(node.uniqueId(), node);
     }
-    return new Manifest("test-manifest.json", "v12", "p", "postgres", byId, Map.of());
+    return new Manifest(
+        "test-manifest.json", "v12", "p", "postgres", byId, Map.of(), Map.of(), Map.of());
   }
 
   private static SchemaPolicy policy(String schema, SchemaKind kind, List<String> dependsOn) {

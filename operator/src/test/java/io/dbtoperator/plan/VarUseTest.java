@@ -1,0 +1,43 @@
+package io.dbtoperator.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class VarUseTest {
+  @Test
+  void findsLiteralNamesWithAndWithoutDefaults() {
+    VarUse use =
+        VarUse.in(
+            "select {{ var('start_date') }}, {{ var( \"end_date\" , '2020-01-01') }}"
+                + " where x = {{var('limit')}}");
+
+    assertThat(use).isEqualTo(new VarUse(Set.of("start_date", "end_date", "limit"), false));
+  }
+
+  @Test
+  void aNameBuiltAtRunTimeIsDynamic() {
+    assertThat(VarUse.in("{{ var('region_' ~ target.name) }}"))
+        .isEqualTo(new VarUse(Set.of(), true));
+    assertThat(VarUse.in("{{ var(name) }}")).isEqualTo(new VarUse(Set.of(), true));
+  }
+
+  @Test
+  void envVarAndOtherWordsEndingInVarAreNotVars() {
+    assertThat(VarUse.in("{{ env_var('DBT_USER') }} as invar, my_var(1)")).isEqualTo(VarUse.NONE);
+  }
+
+  @Test
+  void readsVarsInConfigValuesAtAnyDepth() throws Exception {
+    VarUse use =
+        VarUse.in(
+            new ObjectMapper()
+                .readTree(
+                    "{\"materialized\": \"table\", \"post-hook\": [{\"sql\":"
+                        + " \"grant select on {{ this }} to {{ var('reader') }}\"}]}"));
+
+    assertThat(use).isEqualTo(new VarUse(Set.of("reader"), false));
+  }
+}
