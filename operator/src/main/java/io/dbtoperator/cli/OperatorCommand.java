@@ -1,5 +1,7 @@
 package io.dbtoperator.cli;
 
+import io.dbtoperator.metrics.OperatorMetrics;
+import io.dbtoperator.metrics.ProbeServer;
 import io.dbtoperator.reconcile.DbtProjectReconciler;
 import io.dbtoperator.reconcile.DbtSchemaReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
@@ -7,13 +9,22 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,8 +103,21 @@ final class OperatorCommand implements Callable<Integer> {
               + " watchNamespaces: with a list, the operator holds its role only there.")
   java.util.List<String> namespaces;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "8080",
+      description =
+          "Port of /metrics, /healthz and /readyz; 0 serves none (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  /**
+   * How long a stop waits for the reconciles going to finish their current step. Kept under the
+   * pod's default grace period of 30 s; a run cut off later resumes from its last recorded step.
+   */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws InterruptedException, java.io.IOException {
     if (threads < 1) {
       throw new UserInputException("--threads: must be at least 1, got " + threads);
     }
@@ -112,6 +136,10 @@ final class OperatorCommand implements Callable<Integer> {
     if (maxFailures < 1) {
       throw new UserInputException("--max-failures: must be at least 1, got " + maxFailures);
     }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new UserInputException(
+          "--metrics-port: must be a port from 1 to 65535, or 0 for none, got " + metricsPort);
+    }
     OperatorSettings settings =
         new OperatorSettings(
             workDir.toAbsolutePath(),
@@ -128,10 +156,19 @@ final class OperatorCommand implements Callable<Integer> {
             "dbt-operator@" + leaseNamespace);
     String identity = ManagementFactory.getRuntimeMXBean().getName();
     KubernetesClient client = new KubernetesClientBuilder().build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    OperatorMetrics metrics = new OperatorMetrics(registry, Clock.systemUTC());
     Operator operator =
         new Operator(
             o ->
                 o.withKubernetesClient(client)
+                    .withMetrics(metrics.josdk())
+                    // The SDK's default is not to wait at all: running reconciles were cut off.
+                    .withReconciliationTerminationTimeout(STOP_TIMEOUT)
                     .withLeaderElectionConfiguration(
                         new LeaderElectionConfiguration(
                             "dbt-operator-leader",
@@ -156,7 +193,7 @@ final class OperatorCommand implements Callable<Integer> {
         namespaces == null ? java.util.Set.of() : new java.util.TreeSet<>(namespaces);
     operator.register(
         new DbtProjectReconciler(
-            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())),
+            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv()), metrics),
         o -> {
           if (!watched.isEmpty()) {
             o.settingNamespaces(watched);
@@ -170,11 +207,24 @@ final class OperatorCommand implements Callable<Integer> {
           }
         });
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    // Up before the informers sync, which may take long: liveness holds, readiness waits.
+    ProbeServer probes =
+        metricsPort == 0
+            ? null
+            : ProbeServer.start(metricsPort, registry::scrape, () -> notReady(operator, stopping));
+    // java-operator-sdk installs no shutdown hook of its own under leader election. Its stop
+    // starts no new reconcile, lets the running ones finish for STOP_TIMEOUT, then interrupts them.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopping.set(true);
+                  System.err.println("dbt-operator: stopping; reconciles going may finish");
                   operator.stop();
+                  if (probes != null) {
+                    probes.close();
+                  }
                   stopped.countDown();
                 }));
     operator.start();
@@ -185,5 +235,26 @@ final class OperatorCommand implements Callable<Integer> {
             + leaseNamespace);
     stopped.await();
     return Main.NO_CHANGES;
+  }
+
+  /**
+   * Ready once the SDK has started, which it does on every replica, the leader or not: a replica
+   * starts its informers and waits for their caches to sync before it competes for the Lease, and
+   * only its reconciling waits for leadership. Not ready while an informer cannot watch, or once
+   * stopping.
+   */
+  static Optional<String> notReady(Operator operator, AtomicBoolean stopping) {
+    if (stopping.get()) {
+      return Optional.of("stopping");
+    }
+    RuntimeInfo info = operator.getRuntimeInfo();
+    if (!info.isStarted()) {
+      return Optional.of("starting: informers are syncing");
+    }
+    if (!info.allEventSourcesAreHealthy()) {
+      return Optional.of(
+          "informers not healthy: " + String.join(", ", info.unhealthyEventSources().keySet()));
+    }
+    return Optional.empty();
   }
 }

@@ -355,6 +355,16 @@ class CliTest {
   }
 
   @Test
+  void aMetricsPortOutOfRangeIsRefusedBeforeAnythingStarts() {
+    Result result = run("operator", "--metrics-port", "70000");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "error: --metrics-port: must be a port from 1 to 65535, or 0 for none, got 70000\n");
+  }
+
+  @Test
   void unexpectedFailuresNameNoClass() {
     assertThat(Main.userMessage(new IllegalStateException("disk\nfull")))
         .isEqualTo("unexpected failure: disk full");
