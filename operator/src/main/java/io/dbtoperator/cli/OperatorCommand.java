@@ -162,6 +162,7 @@ final class OperatorCommand implements Callable<Integer> {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     OperatorMetrics metrics = new OperatorMetrics(registry, Clock.systemUTC());
+    AtomicBoolean stopping = new AtomicBoolean();
     Operator operator =
         new Operator(
             o ->
@@ -181,13 +182,13 @@ final class OperatorCommand implements Callable<Integer> {
                                 () ->
                                     System.err.println(
                                         "dbt-operator: reconciling as leader (" + identity + ")"),
-                                () ->
-                                    System.err.println(
-                                        "dbt-operator: lost the lease; stopping ("
-                                            + identity
-                                            + ")"),
+                                () -> lostLease(identity, stopping),
                                 leader -> {}),
-                            true)));
+                            // The SDK's own exit on losing the lease calls System.exit also when
+                            // its stop cancels the election, from the shutdown hook: the JVM then
+                            // waits forever for the hook. lostLease exits only when the lease was
+                            // lost, not given up.
+                            false)));
     // The informers of pods and of the other resource follow their controller's namespaces.
     java.util.Set<String> watched =
         namespaces == null ? java.util.Set.of() : new java.util.TreeSet<>(namespaces);
@@ -207,7 +208,6 @@ final class OperatorCommand implements Callable<Integer> {
           }
         });
     CountDownLatch stopped = new CountDownLatch(1);
-    AtomicBoolean stopping = new AtomicBoolean();
     // Up before the informers sync, which may take long: liveness holds, readiness waits.
     ProbeServer probes =
         metricsPort == 0
@@ -235,6 +235,21 @@ final class OperatorCommand implements Callable<Integer> {
             + leaseNamespace);
     stopped.await();
     return Main.NO_CHANGES;
+  }
+
+  /**
+   * Another replica took the lease, or it could not be renewed: this one must stop reconciling at
+   * once, as the new leader may have started. A halt, not the graceful stop: that would let passes
+   * go on for STOP_TIMEOUT beside the new leader's. Cut off like a killed process, the runs resume
+   * from their recorded steps; the pod restarts as a standby.
+   */
+  private static void lostLease(String identity, AtomicBoolean stopping) {
+    if (stopping.get()) {
+      return;
+    }
+    System.err.println("dbt-operator: lost the lease; exiting (" + identity + ")");
+    System.err.flush();
+    Runtime.getRuntime().halt(1);
   }
 
   /**
