@@ -6,8 +6,10 @@ import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -16,8 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The operator's own metrics, beside java-operator-sdk's: runs ended and their durations, each
@@ -25,10 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * result only, so the number of series follows the number of schemas, never runs or commits.
  */
 public final class OperatorMetrics {
-  public static final String RUNS_FINISHED = "dbt.operator.runs.finished";
-  public static final String RUN_DURATION = "dbt.operator.run.duration";
-  public static final String FRESHNESS = "dbt.operator.schema.freshness";
-  public static final String QUEUE_DEPTH = "dbt.operator.run.queue.depth";
+  private static final String PREFIX = "dbt.operator.";
+  public static final String RUNS_FINISHED = PREFIX + "runs.finished";
+  public static final String RUN_DURATION = PREFIX + "run.duration";
+  public static final String FRESHNESS = PREFIX + "schema.freshness";
+  public static final String QUEUE_DEPTH = PREFIX + "run.queue.depth";
 
   private final MeterRegistry registry;
   private final Clock clock;
@@ -107,6 +113,27 @@ public final class OperatorMetrics {
               return depth;
             })
         .set(waitingForSlot);
+  }
+
+  /**
+   * Drops the series of the projects not in {@code projects} (the operator's cache of them): the
+   * reconciler is not told of a project's deletion, so each pass sweeps for the ones gone.
+   */
+  public void retainProjects(Stream<ResourceID> projects) {
+    Set<ProjectKey> live =
+        projects
+            .map(id -> new ProjectKey(id.getNamespace().orElse(""), id.getName()))
+            .collect(Collectors.toSet());
+    for (Meter meter : registry.getMeters()) {
+      Meter.Id id = meter.getId();
+      if (id.getName().startsWith(PREFIX)
+          && !live.contains(new ProjectKey(id.getTag("namespace"), id.getTag("project")))) {
+        registry.remove(meter);
+      }
+    }
+    freshness.keySet().removeIf(k -> !live.contains(k.project()));
+    lastRefresh.keySet().removeIf(k -> !live.contains(k.project()));
+    queued.keySet().removeIf(k -> !live.contains(k));
   }
 
   private double ageSeconds(SchemaKey key) {

@@ -252,6 +252,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
           schemaResources.updateStatuses(
               schemas, steps, nextDue, backends.store(), awaiting, requests, now),
           (int) steps.values().stream().filter(StepProgress::waitsForRunSlot).count());
+      metrics.retainProjects(context.getPrimaryCache().keys());
       if (steps.values().stream().anyMatch(s -> !s.isDone())) {
         requeue = WHILE_RUNNING;
       }

@@ -126,6 +126,33 @@ class OperatorMetricsTest {
   }
 
   @Test
+  void theSeriesOfADeletedProjectGoAtTheNextPass() {
+    metrics.pass("analytics", "shop", Map.of("marts", NOW.minusSeconds(90)), 1);
+    metrics.pass("finance", "ledger", Map.of("core", NOW.minusSeconds(5)), 0);
+    metrics
+        .runs("analytics", "shop")
+        .ended(
+            ended("marts", RunId.Kind.REFRESH, RunStatus.SUCCESSFUL, NOW, Duration.ofSeconds(1)));
+
+    metrics.retainProjects(
+        java.util.stream.Stream.of(
+            new io.javaoperatorsdk.operator.processing.event.ResourceID("ledger", "finance")));
+
+    assertThat(registry.scrape())
+        .doesNotContain("project=\"shop\"")
+        .contains(
+            "dbt_operator_schema_freshness_seconds{namespace=\"finance\",project=\"ledger\","
+                + "schema=\"core\"} 5.0")
+        .contains("dbt_operator_run_queue_depth{namespace=\"finance\",project=\"ledger\"} 0.0");
+    // A project that comes back gets its series again.
+    metrics.pass("analytics", "shop", Map.of("marts", NOW.minusSeconds(1)), 0);
+    assertThat(registry.scrape())
+        .contains(
+            "dbt_operator_schema_freshness_seconds{namespace=\"analytics\",project=\"shop\","
+                + "schema=\"marts\"} 1.0");
+  }
+
+  @Test
   void josdkMetricsGoToTheSameRegistry() throws Exception {
     metrics
         .josdk()
