@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -117,7 +118,7 @@ final class OperatorCommand implements Callable<Integer> {
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
   @Override
-  public Integer call() throws InterruptedException, java.io.IOException {
+  public Integer call() throws InterruptedException {
     if (threads < 1) {
       throw new UserInputException("--threads: must be at least 1, got " + threads);
     }
@@ -154,8 +155,6 @@ final class OperatorCommand implements Callable<Integer> {
             retryBase,
             Duration.ofMinutes(30),
             "dbt-operator@" + leaseNamespace);
-    String identity = ManagementFactory.getRuntimeMXBean().getName();
-    KubernetesClient client = new KubernetesClientBuilder().build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -163,6 +162,28 @@ final class OperatorCommand implements Callable<Integer> {
     new ProcessorMetrics().bindTo(registry);
     OperatorMetrics metrics = new OperatorMetrics(registry, Clock.systemUTC());
     AtomicBoolean stopping = new AtomicBoolean();
+    AtomicReference<Operator> created = new AtomicReference<>();
+    // First, so that a port in use fails before anything starts, and liveness holds while the
+    // informers sync, which may take long; readiness waits for them.
+    ProbeServer probes = null;
+    if (metricsPort != 0) {
+      try {
+        probes =
+            ProbeServer.start(
+                metricsPort,
+                registry::scrape,
+                () ->
+                    created.get() == null
+                        ? Optional.of("starting")
+                        : notReady(created.get(), stopping));
+      } catch (java.io.IOException e) {
+        throw new UserInputException(
+            "--metrics-port: cannot listen on " + metricsPort + ": " + e.getMessage(), e);
+      }
+    }
+    ProbeServer served = probes;
+    String identity = ManagementFactory.getRuntimeMXBean().getName();
+    KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator =
         new Operator(
             o ->
@@ -207,12 +228,8 @@ final class OperatorCommand implements Callable<Integer> {
             o.settingNamespaces(watched);
           }
         });
+    created.set(operator);
     CountDownLatch stopped = new CountDownLatch(1);
-    // Up before the informers sync, which may take long: liveness holds, readiness waits.
-    ProbeServer probes =
-        metricsPort == 0
-            ? null
-            : ProbeServer.start(metricsPort, registry::scrape, () -> notReady(operator, stopping));
     // java-operator-sdk installs no shutdown hook of its own under leader election. Its stop
     // starts no new reconcile, lets the running ones finish for STOP_TIMEOUT, then interrupts them.
     Runtime.getRuntime()
@@ -222,8 +239,8 @@ final class OperatorCommand implements Callable<Integer> {
                   stopping.set(true);
                   System.err.println("dbt-operator: stopping; reconciles going may finish");
                   operator.stop();
-                  if (probes != null) {
-                    probes.close();
+                  if (served != null) {
+                    served.close();
                   }
                   stopped.countDown();
                 }));

@@ -365,6 +365,18 @@ class CliTest {
   }
 
   @Test
+  void aMetricsPortInUseIsNamedBeforeAnythingStarts() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      Result result = run("operator", "--metrics-port", Integer.toString(taken.getLocalPort()));
+
+      assertThat(result.exitCode()).isEqualTo(1);
+      assertThat(result.err())
+          .startsWith("error: --metrics-port: cannot listen on " + taken.getLocalPort() + ": ")
+          .hasLineCount(1);
+    }
+  }
+
+  @Test
   void unexpectedFailuresNameNoClass() {
     assertThat(Main.userMessage(new IllegalStateException("disk\nfull")))
         .isEqualTo("unexpected failure: disk full");
