@@ -1,5 +1,7 @@
 package io.dbtoperator.cli;
 
+import io.dbtoperator.metrics.OperatorMetrics;
+import io.dbtoperator.metrics.ProbeServer;
 import io.dbtoperator.reconcile.DbtProjectReconciler;
 import io.dbtoperator.reconcile.DbtSchemaReconciler;
 import io.dbtoperator.reconcile.OperatorSettings;
@@ -7,13 +9,23 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,6 +104,19 @@ final class OperatorCommand implements Callable<Integer> {
               + " watchNamespaces: with a list, the operator holds its role only there.")
   java.util.List<String> namespaces;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "8080",
+      description =
+          "Port of /metrics, /healthz and /readyz; 0 serves none (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  /**
+   * How long a stop waits for the reconciles going to finish their current step. Kept under the
+   * pod's default grace period of 30 s; a run cut off later resumes from its last recorded step.
+   */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
   @Override
   public Integer call() throws InterruptedException {
     if (threads < 1) {
@@ -112,6 +137,10 @@ final class OperatorCommand implements Callable<Integer> {
     if (maxFailures < 1) {
       throw new UserInputException("--max-failures: must be at least 1, got " + maxFailures);
     }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new UserInputException(
+          "--metrics-port: must be a port from 1 to 65535, or 0 for none, got " + metricsPort);
+    }
     OperatorSettings settings =
         new OperatorSettings(
             workDir.toAbsolutePath(),
@@ -126,12 +155,42 @@ final class OperatorCommand implements Callable<Integer> {
             retryBase,
             Duration.ofMinutes(30),
             "dbt-operator@" + leaseNamespace);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    OperatorMetrics metrics = new OperatorMetrics(registry, Clock.systemUTC());
+    AtomicBoolean stopping = new AtomicBoolean();
+    AtomicReference<Operator> created = new AtomicReference<>();
+    // First, so that a port in use fails before anything starts, and liveness holds while the
+    // informers sync, which may take long; readiness waits for them.
+    ProbeServer probes = null;
+    if (metricsPort != 0) {
+      try {
+        probes =
+            ProbeServer.start(
+                metricsPort,
+                registry::scrape,
+                () ->
+                    created.get() == null
+                        ? Optional.of("starting")
+                        : notReady(created.get(), stopping));
+      } catch (java.io.IOException e) {
+        throw new UserInputException(
+            "--metrics-port: cannot listen on " + metricsPort + ": " + e.getMessage(), e);
+      }
+    }
+    ProbeServer served = probes;
     String identity = ManagementFactory.getRuntimeMXBean().getName();
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator =
         new Operator(
             o ->
                 o.withKubernetesClient(client)
+                    .withMetrics(metrics.josdk())
+                    // The SDK's default is not to wait at all: running reconciles were cut off.
+                    .withReconciliationTerminationTimeout(STOP_TIMEOUT)
                     .withLeaderElectionConfiguration(
                         new LeaderElectionConfiguration(
                             "dbt-operator-leader",
@@ -144,19 +203,19 @@ final class OperatorCommand implements Callable<Integer> {
                                 () ->
                                     System.err.println(
                                         "dbt-operator: reconciling as leader (" + identity + ")"),
-                                () ->
-                                    System.err.println(
-                                        "dbt-operator: lost the lease; stopping ("
-                                            + identity
-                                            + ")"),
+                                () -> lostLease(identity, stopping),
                                 leader -> {}),
-                            true)));
+                            // The SDK's own exit on losing the lease calls System.exit also when
+                            // its stop cancels the election, from the shutdown hook: the JVM then
+                            // waits forever for the hook. lostLease exits only when the lease was
+                            // lost, not given up.
+                            false)));
     // The informers of pods and of the other resource follow their controller's namespaces.
     java.util.Set<String> watched =
         namespaces == null ? java.util.Set.of() : new java.util.TreeSet<>(namespaces);
     operator.register(
         new DbtProjectReconciler(
-            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv())),
+            settings, Clock.systemUTC(), KillSwitch.fromEnvironment(System.getenv()), metrics),
         o -> {
           if (!watched.isEmpty()) {
             o.settingNamespaces(watched);
@@ -169,12 +228,20 @@ final class OperatorCommand implements Callable<Integer> {
             o.settingNamespaces(watched);
           }
         });
+    created.set(operator);
     CountDownLatch stopped = new CountDownLatch(1);
+    // java-operator-sdk installs no shutdown hook of its own under leader election. Its stop
+    // starts no new reconcile, lets the running ones finish for STOP_TIMEOUT, then interrupts them.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopping.set(true);
+                  System.err.println("dbt-operator: stopping; reconciles going may finish");
                   operator.stop();
+                  if (served != null) {
+                    served.close();
+                  }
                   stopped.countDown();
                 }));
     operator.start();
@@ -185,5 +252,41 @@ final class OperatorCommand implements Callable<Integer> {
             + leaseNamespace);
     stopped.await();
     return Main.NO_CHANGES;
+  }
+
+  /**
+   * Another replica took the lease, or it could not be renewed: this one must stop reconciling at
+   * once, as the new leader may have started. A halt, not the graceful stop: that would let passes
+   * go on for STOP_TIMEOUT beside the new leader's. Cut off like a killed process, the runs resume
+   * from their recorded steps; the pod restarts as a standby.
+   */
+  private static void lostLease(String identity, AtomicBoolean stopping) {
+    if (stopping.get()) {
+      return;
+    }
+    System.err.println("dbt-operator: lost the lease; exiting (" + identity + ")");
+    System.err.flush();
+    Runtime.getRuntime().halt(1);
+  }
+
+  /**
+   * Ready once the SDK has started, which it does on every replica, the leader or not: a replica
+   * starts its informers and waits for their caches to sync before it competes for the Lease, and
+   * only its reconciling waits for leadership. Not ready while an informer cannot watch, or once
+   * stopping.
+   */
+  static Optional<String> notReady(Operator operator, AtomicBoolean stopping) {
+    if (stopping.get()) {
+      return Optional.of("stopping");
+    }
+    RuntimeInfo info = operator.getRuntimeInfo();
+    if (!info.isStarted()) {
+      return Optional.of("starting: informers are syncing");
+    }
+    if (!info.allEventSourcesAreHealthy()) {
+      return Optional.of(
+          "informers not healthy: " + String.join(", ", info.unhealthyEventSources().keySet()));
+    }
+    return Optional.empty();
   }
 }

@@ -4,6 +4,7 @@ import io.dbtoperator.api.ApplyMode;
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtProjectSpec;
 import io.dbtoperator.api.DbtSchema;
+import io.dbtoperator.metrics.OperatorMetrics;
 import io.dbtoperator.plan.ConfigMapper;
 import io.dbtoperator.plan.OperatorConfig;
 import io.dbtoperator.plan.Plan;
@@ -30,6 +31,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,18 +67,22 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   private final GitCache git;
   private final ProgressThrottle progress = new ProgressThrottle();
   private final StepHook hook;
+  private final OperatorMetrics metrics;
 
   public DbtProjectReconciler(OperatorSettings settings, Clock clock) {
-    this(settings, clock, StepHook.NONE);
+    this(settings, clock, StepHook.NONE, new OperatorMetrics(new SimpleMeterRegistry(), clock));
   }
 
   /**
    * @param hook called after each step of a run; the crash tests' kill switch
+   * @param metrics what the passes and runs are recorded in
    */
-  public DbtProjectReconciler(OperatorSettings settings, Clock clock, StepHook hook) {
+  public DbtProjectReconciler(
+      OperatorSettings settings, Clock clock, StepHook hook, OperatorMetrics metrics) {
     this.settings = settings;
     this.clock = clock;
     this.hook = hook;
+    this.metrics = metrics;
     this.git = new GitCache(settings.workDir().resolve("git"));
   }
 
@@ -158,7 +164,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                   ConfigMapper.map(
                       spec, handWritten.stream().map(DbtSchema::getSpec).toList(), file);
       ProjectRunner runner =
-          runner(client, project, backends, overlay, events, cachedPods(context));
+          runner(client, project, backends, overlay, events, CachedPods.of(context)::get);
       status.live(runner.liveCommit().orElse(null));
       ManifestSource manifests = new ManifestSource(client, project, backends, runner, settings);
       // The live commit's manifest is in the artifact store since it went live; after a restart
@@ -178,7 +184,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       Map<String, DbtSchema> schemas =
           schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
       ManualRequests requests = new ManualRequests(schemas);
-      int runSlots = RunSlots.forProject(project, buildPods(context), settings);
+      int runSlots = RunSlots.forProject(project, CachedPods.of(context).list(p -> true), settings);
       SuspendedSchemas suspended = new SuspendedSchemas(schemas.values());
       Plan plan = runner.plan(desired);
       status.plan(plan);
@@ -249,8 +255,13 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       status.reconcileRequest(project);
       Map<String, Instant> nextDue =
           runner.liveCommit().isPresent() ? runner.due(now).nextDue() : Map.of();
-      schemaResources.updateStatuses(
-          schemas, steps, nextDue, backends.store(), awaiting, requests, now);
+      metrics.pass(
+          project.getMetadata().getNamespace(),
+          project.getMetadata().getName(),
+          schemaResources.updateStatuses(
+              schemas, steps, nextDue, backends.store(), awaiting, requests, now),
+          (int) steps.values().stream().filter(StepProgress::waitsForRunSlot).count());
+      metrics.retainProjects(context.getPrimaryCache().keys());
       if (steps.values().stream().anyMatch(s -> !s.isDone())) {
         requeue = WHILE_RUNNING;
       }
@@ -384,25 +395,10 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         backends.artifactKey(project),
         clock,
         runSettings,
-        new EventListener(events, project),
+        new EventListener(events, project)
+            .and(metrics.runs(project.getMetadata().getNamespace(), name)),
         hook,
         line -> {},
         overlay);
-  }
-
-  /** Every build pod the operator's informer has seen, in all the projects. */
-  private static java.util.stream.Stream<Pod> buildPods(Context<DbtProject> context) {
-    return podInformer(context).list(pod -> true);
-  }
-
-  /** The operator's pods as its informer last saw them, by namespace and name. */
-  private static Function<ResourceID, Optional<Pod>> cachedPods(Context<DbtProject> context) {
-    return podInformer(context)::get;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static InformerEventSource<Pod, DbtProject> podInformer(Context<DbtProject> context) {
-    return (InformerEventSource<Pod, DbtProject>)
-        context.eventSourceRetriever().getEventSourceFor(Pod.class);
   }
 }

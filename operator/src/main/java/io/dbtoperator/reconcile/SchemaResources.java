@@ -101,8 +101,9 @@ final class SchemaResources {
    * Patches each schema's status when it differs from the one built now.
    *
    * @param steps where each schema's step is in the current deploy or refresh, by schema name
+   * @return the last refresh of each schema that has been live, as the state store has it
    */
-  void updateStatuses(
+  Map<String, Instant> updateStatuses(
       Map<String, DbtSchema> schemas,
       Map<String, StepProgress> steps,
       Map<String, Instant> nextDue,
@@ -111,6 +112,7 @@ final class SchemaResources {
       ManualRequests requests,
       Instant now) {
     String projectName = project.getMetadata().getName();
+    Map<String, Instant> lastRefreshes = new java.util.TreeMap<>();
     for (DbtSchema resource : schemas.values()) {
       if (resource.isMarkedForDeletion()) {
         // Its status tells how the deletion goes (DbtSchemaReconciler).
@@ -120,6 +122,9 @@ final class SchemaResources {
       SchemaState state = store.schema(projectName, schema).orElse(null);
       List<RunRecord> runs = store.runs(projectName, schema, null, 1).runs();
       RunRecord last = runs.isEmpty() ? null : runs.get(0);
+      if (state != null && state.lastRefresh() != null) {
+        lastRefreshes.put(schema, state.lastRefresh());
+      }
       StepProgress step = steps.get(schema);
       DbtSchemaStatus previous = resource.getStatus();
       SchemaPhase phase = SchemaPhase.of(resource, state, last, step, awaiting.contains(schema));
@@ -159,6 +164,7 @@ final class SchemaResources {
         client.resource(resource).patchStatus();
       }
     }
+    return lastRefreshes;
   }
 
   /**

@@ -170,7 +170,7 @@ public final class RunEngine {
         } else if (otherRun.isPresent()) {
           result = StepProgress.pending(step, otherRun.get());
         } else if (!hasRun(step) && running >= maxRunning && isRun(step)) {
-          result = StepProgress.pending(step, "waiting for a free run slot");
+          result = StepProgress.pending(step, StepProgress.WAITING_FOR_SLOT);
         } else {
           result = advanceStep(context, graph, step, blocking, policy);
         }

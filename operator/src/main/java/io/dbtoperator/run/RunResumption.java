@@ -112,7 +112,9 @@ final class RunResumption {
             stale.lastCompletedStep(),
             message,
             stale.version());
-    context.store().compareAndSetRun(stale.version(), ended);
+    if (context.store().compareAndSetRun(stale.version(), ended)) {
+      context.listener().ended(ended);
+    }
   }
 
   private Instant now() {

@@ -87,7 +87,7 @@ record SchemaRollback(
                 0));
     String liveCommit = store.schema(project, schema).map(SchemaState::liveCommit).orElse(null);
     RunId id = RunId.of(now, liveCommit == null ? "00000000" : liveCommit, RunId.Kind.ROLLBACK);
-    store.insertRun(
+    RunRecord run =
         new RunRecord(
             id.value(),
             project,
@@ -100,6 +100,9 @@ record SchemaRollback(
             null,
             RunStep.SWAP.name(),
             message,
-            0));
+            0);
+    if (store.insertRun(run)) {
+      listener.ended(run);
+    }
   }
 }

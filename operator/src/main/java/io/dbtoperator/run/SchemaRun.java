@@ -363,6 +363,9 @@ final class SchemaRun {
           "run " + run.id() + " of " + schema.name() + " was changed by another process");
     }
     run = context.store().run(run.project(), run.schema(), run.id()).orElseThrow();
+    if (status != RunStatus.RUNNING) {
+      context.listener().ended(run);
+    }
   }
 
   private void notice(String text) {

@@ -22,6 +22,8 @@ public record StepProgress(
     DONE
   }
 
+  static final String WAITING_FOR_SLOT = "waiting for a free run slot";
+
   static StepProgress pending(PlanStep step, String detail) {
     return new StepProgress(step, State.PENDING, null, null, detail);
   }
@@ -32,5 +34,10 @@ public record StepProgress(
 
   public boolean isDone() {
     return state == State.DONE;
+  }
+
+  /** Whether the step could start but waits for the run limits: the depth of the run queue. */
+  public boolean waitsForRunSlot() {
+    return state == State.PENDING && WAITING_FOR_SLOT.equals(detail);
   }
 }

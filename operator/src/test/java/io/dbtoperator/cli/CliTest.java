@@ -355,6 +355,28 @@ class CliTest {
   }
 
   @Test
+  void aMetricsPortOutOfRangeIsRefusedBeforeAnythingStarts() {
+    Result result = run("operator", "--metrics-port", "70000");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "error: --metrics-port: must be a port from 1 to 65535, or 0 for none, got 70000\n");
+  }
+
+  @Test
+  void aMetricsPortInUseIsNamedBeforeAnythingStarts() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      Result result = run("operator", "--metrics-port", Integer.toString(taken.getLocalPort()));
+
+      assertThat(result.exitCode()).isEqualTo(1);
+      assertThat(result.err())
+          .startsWith("error: --metrics-port: cannot listen on " + taken.getLocalPort() + ": ")
+          .hasLineCount(1);
+    }
+  }
+
+  @Test
   void unexpectedFailuresNameNoClass() {
     assertThat(Main.userMessage(new IllegalStateException("disk\nfull")))
         .isEqualTo("unexpected failure: disk full");

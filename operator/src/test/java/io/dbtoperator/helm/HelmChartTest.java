@@ -67,7 +67,29 @@ class HelmChartTest {
     assertThat(operator.getArgs())
         .startsWith("operator")
         .contains("--lease-namespace=dbt-operator")
-        .anyMatch(a -> a.startsWith("--image="));
+        .anyMatch(a -> a.startsWith("--image="))
+        .contains("--metrics-port=8080");
+    assertThat(operator.getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getName()).isEqualTo("metrics"))
+        .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
+    assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal())
+        .isEqualTo("metrics");
+    assertThat(operator.getReadinessProbe().getPeriodSeconds()).isEqualTo(5);
+  }
+
+  @Test
+  void theMetricsServiceTargetsTheMetricsPort() {
+    io.fabric8.kubernetes.api.model.Service service =
+        HelmChart.only(HelmChart.render(null), io.fabric8.kubernetes.api.model.Service.class);
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics"))
+        .satisfies(p -> assertThat(p.getPort()).isEqualTo(8080));
   }
 
   @Test

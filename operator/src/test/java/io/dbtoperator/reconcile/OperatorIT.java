@@ -108,6 +108,34 @@ class OperatorIT {
         .isNotEmpty()
         .allSatisfy(row -> assertThat(row).contains(c1.substring(0, 7)).contains("Ready"));
     assertThat(f.reasons()).contains("Planned", "RunStarted", "Swapped");
+    assertMetricsAfterTheFirstDeploy();
+  }
+
+  /** Each schema's one run counted once, its freshness from the store, and the SDK's own. */
+  private static void assertMetricsAfterTheFirstDeploy() throws Exception {
+    assertThat(operator.http("/readyz").body()).isEqualTo("ok\n");
+    assertThat(operator.http("/healthz").statusCode()).isEqualTo(200);
+    String labels = "namespace=\"" + f.namespace + "\",project=\"shop\"";
+    await("marts' freshness in the metrics")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(operator.http("/metrics").body())
+                    .containsPattern(
+                        "dbt_operator_runs_finished_total\\{kind=\"(full-)?deploy\","
+                            + labels
+                            + ",result=\"succeeded\",schema=\"marts\"} 1.0\n")
+                    .containsPattern(
+                        "dbt_operator_run_duration_seconds_count\\{kind=\"(full-)?deploy\","
+                            + labels
+                            + ",result=\"succeeded\"} [1-9]")
+                    .containsPattern(
+                        "dbt_operator_schema_freshness_seconds\\{"
+                            + labels
+                            + ",schema=\"marts\"} [0-9]")
+                    .contains("dbt_operator_run_queue_depth{" + labels + "} 0.0")
+                    .contains("operator_sdk_reconciliations_")
+                    .doesNotContain("result=\"failed\""));
   }
 
   @Test
@@ -455,6 +483,15 @@ class OperatorIT {
     assertThat(places)
         .hasSizeGreaterThan(5)
         .noneSatisfy(text -> assertThat(text).contains(OperatorFixture.PASSWORD));
+  }
+
+  @Test
+  @Order(9)
+  void sigtermStopsTheOperatorWithinItsGracePeriod() throws Exception {
+    operator.terminate();
+
+    assertThat(operator.awaitExit(Duration.ofSeconds(25))).as(operator::log).isTrue();
+    assertThat(operator.log()).contains("dbt-operator: stopping");
   }
 
   /**

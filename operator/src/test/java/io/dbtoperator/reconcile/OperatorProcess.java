@@ -3,6 +3,11 @@ package io.dbtoperator.reconcile;
 import io.dbtoperator.run.PostgresHarness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,10 +19,12 @@ final class OperatorProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private final int metricsPort;
 
-  private OperatorProcess(Process process, Path log) {
+  private OperatorProcess(Process process, Path log, int metricsPort) {
     this.process = process;
     this.log = log;
+    this.metricsPort = metricsPort;
   }
 
   static Path jar() {
@@ -52,16 +59,40 @@ final class OperatorProcess implements AutoCloseable {
                 IMAGE,
                 "--threads",
                 "2"));
+    // Tests run several operators at once (failover), and 8080 may be taken on the machine.
+    int metricsPort = freePort();
+    command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
     command.addAll(List.of(extra));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().putAll(environment);
     try {
-      return new OperatorProcess(builder.start(), log);
+      return new OperatorProcess(builder.start(), log, metricsPort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the operator", e);
     }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+
+  /** GET of a path of the operator's metrics and probes server: the status and the body. */
+  HttpResponse<String> http(String path) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** SIGTERM, as the kubelet stops a pod; the shutdown hook runs. */
+  void terminate() {
+    process.destroy();
   }
 
   String log() {
