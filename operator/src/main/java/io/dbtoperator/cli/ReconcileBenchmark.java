@@ -456,13 +456,22 @@ public final class ReconcileBenchmark {
             "1000000",
             // No git poll in the measured window: the projects pin a commit.
             "--git-poll",
-            "PT30M"));
+            "PT30M",
+            // Metrics and probes stay on, on a free port: 8080 may be taken on the machine.
+            "--metrics-port",
+            Integer.toString(freePort())));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("operator.log").toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     return builder.start();
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   static double since(Instant start) {
