@@ -110,7 +110,9 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
-                .withOnUpdateFilter(new SchemaUpdateFilter())
+                // No SchemaUpdateFilter here: a pass reads the requests' handled tokens from the
+                // cached status, and the event of its own status write is what brings the pass
+                // that sees them; without it, OperatorIT's full-refresh request went unrun.
                 .withItemStore(new CacheWithoutManagedFields<>())
                 .build(),
             context);
