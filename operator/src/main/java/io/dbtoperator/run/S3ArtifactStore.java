@@ -486,9 +486,16 @@ public final class S3ArtifactStore implements ArtifactStore {
         : e.getMessage();
   }
 
+  /**
+   * The connection failure behind an error, if any. A connection the client's pool could not get in
+   * time counts: on a loaded machine a refused connection showed up as that timeout, and the SDK's
+   * message for it is paragraphs of advice that do not name the endpoint.
+   */
   private static Throwable connectFailure(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof UnknownHostException) {
+      if (t instanceof ConnectException
+          || t instanceof UnknownHostException
+          || t instanceof java.util.concurrent.TimeoutException) {
         return t;
       }
     }
