@@ -109,9 +109,10 @@ final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // The table and kubectl tell the story; the libraries' info lines would drown it.
-    System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", "error");
-    System.setProperty("org.slf4j.simpleLogger.log.io.dbtoperator.local", "warn");
+    // Read by logback.xml when the first logger is made, which is after this.
+    System.setProperty("dbt-operator.log.sdk", "WARN");
+    System.setProperty("dbt-operator.log.fabric8", "ERROR");
+    System.setProperty("dbt-operator.log.local", "WARN");
     PrintWriter out = spec.commandLine().getOut();
     Path root = work.toAbsolutePath();
     Path dbtPath = dbt.toAbsolutePath();

@@ -3,6 +3,7 @@ package io.dbtoperator.cli;
 import io.dbtoperator.plan.PlanException;
 import io.dbtoperator.state.StateStoreException;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,6 +44,11 @@ public final class Main {
   }
 
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    Optional<String> logFormat = logFormatProblem(System.getProperties(), System.getenv());
+    if (logFormat.isPresent()) {
+      err.println("error: " + logFormat.get());
+      return ERROR;
+    }
     CommandLine commandLine = new CommandLine(new Main());
     commandLine.setOut(out);
     commandLine.setErr(err);
@@ -62,6 +68,21 @@ public final class Main {
           return ERROR;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * logback.xml picks its appender by this name: any other value would leave the process without
+   * logs, after logback printed its own complaint.
+   */
+  static Optional<String> logFormatProblem(
+      java.util.Properties properties, java.util.Map<String, String> environment) {
+    String property = properties.getProperty("dbt-operator.log.format");
+    String name = property != null ? "-Ddbt-operator.log.format" : "DBT_OPERATOR_LOG_FORMAT";
+    String format = property != null ? property : environment.get("DBT_OPERATOR_LOG_FORMAT");
+    if (format == null || format.equals("text") || format.equals("json")) {
+      return Optional.empty();
+    }
+    return Optional.of(name + ": expected text or json, got \"" + format + "\"");
   }
 
   /**

@@ -35,6 +35,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs the operator: reconciles DbtProjects and DbtSchemas until stopped.")
 final class OperatorCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OperatorCommand.class);
 
   @Option(
       names = "--work-dir",
@@ -201,8 +203,7 @@ final class OperatorCommand implements Callable<Integer> {
                             identity,
                             new LeaderCallbacks(
                                 () ->
-                                    System.err.println(
-                                        "dbt-operator: reconciling as leader (" + identity + ")"),
+                                    LOG.info("dbt-operator: reconciling as leader ({})", identity),
                                 () -> lostLease(identity, stopping),
                                 leader -> {}),
                             // The SDK's own exit on losing the lease calls System.exit also when
@@ -237,7 +238,7 @@ final class OperatorCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   stopping.set(true);
-                  System.err.println("dbt-operator: stopping; reconciles going may finish");
+                  LOG.info("dbt-operator: stopping; reconciles going may finish");
                   operator.stop();
                   if (served != null) {
                     served.close();
@@ -245,11 +246,10 @@ final class OperatorCommand implements Callable<Integer> {
                   stopped.countDown();
                 }));
     operator.start();
-    System.err.println(
-        "dbt-operator: started as "
-            + identity
-            + "; the leader holds the Lease dbt-operator-leader in "
-            + leaseNamespace);
+    LOG.info(
+        "dbt-operator: started as {}; the leader holds the Lease dbt-operator-leader in {}",
+        identity,
+        leaseNamespace);
     stopped.await();
     return Main.NO_CHANGES;
   }
@@ -264,8 +264,7 @@ final class OperatorCommand implements Callable<Integer> {
     if (stopping.get()) {
       return;
     }
-    System.err.println("dbt-operator: lost the lease; exiting (" + identity + ")");
-    System.err.flush();
+    LOG.error("dbt-operator: lost the lease; exiting ({})", identity);
     Runtime.getRuntime().halt(1);
   }
 

@@ -45,6 +45,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.slf4j.MDC;
 
 /**
  * Observes a DbtProject (its git ref, state store, DbtSchemas and run pods), plans from the live
@@ -68,6 +69,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
   private final ProgressThrottle progress = new ProgressThrottle();
   private final StepHook hook;
   private final OperatorMetrics metrics;
+  // Set once by prepareEventSources, before the first pass.
+  private volatile InformerEventSource<DbtSchema, DbtProject> schemaSource;
 
   public DbtProjectReconciler(OperatorSettings settings, Clock clock) {
     this(settings, clock, StepHook.NONE, new OperatorMetrics(new SimpleMeterRegistry(), clock));
@@ -110,12 +113,14 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                             new ResourceID(
                                 schema.getSpec().projectRef(),
                                 schema.getMetadata().getNamespace())))
-                // No SchemaUpdateFilter here: a pass reads the requests' handled tokens from the
-                // cached status, and the event of its own status write is what brings the pass
-                // that sees them; without it, OperatorIT's full-refresh request went unrun.
+                // A pass reads the handled requests from the cached status; it finds its own
+                // writes there through the informer's temporary cache (SchemaResources), so a
+                // status write need not start another pass.
+                .withOnUpdateFilter(new SchemaUpdateFilter())
                 .withItemStore(new CacheWithoutManagedFields<>())
                 .build(),
             context);
+    schemaSource = schemas;
     List<EventSource<?, DbtProject>> sources = new ArrayList<>(List.of(pods, schemas));
     sources.addAll(ClockApply.eventSources(context));
     return sources;
@@ -123,6 +128,14 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
 
   @Override
   public UpdateControl<DbtProject> reconcile(DbtProject project, Context<DbtProject> context) {
+    try (MDC.MDCCloseable namespace =
+            MDC.putCloseable(RunLog.NAMESPACE, project.getMetadata().getNamespace());
+        MDC.MDCCloseable name = MDC.putCloseable(RunLog.PROJECT, project.getMetadata().getName())) {
+      return pass(project, context);
+    }
+  }
+
+  private UpdateControl<DbtProject> pass(DbtProject project, Context<DbtProject> context) {
     KubernetesClient client = context.getClient();
     Instant now = clock.instant();
     ProjectStatusBuilder status = new ProjectStatusBuilder(project, now);
@@ -181,7 +194,8 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
       }
       Workspace workspace = runner.workspace(desired);
       SchemaGraph graph = SchemaGraph.build(workspace.manifest(), runner.config(desired));
-      SchemaResources schemaResources = new SchemaResources(client, project, progress);
+      SchemaResources schemaResources =
+          new SchemaResources(client, project, progress, schemaSource);
       List<String> schemaNames = graph.schemas().stream().map(SchemaNode::name).toList();
       Map<String, DbtSchema> schemas =
           schemaResources.ensure(schemaNames, context.getSecondaryResources(DbtSchema.class));
@@ -398,6 +412,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
         clock,
         runSettings,
         new EventListener(events, project)
+            .and(new RunLog())
             .and(metrics.runs(project.getMetadata().getNamespace(), name)),
         hook,
         line -> {},

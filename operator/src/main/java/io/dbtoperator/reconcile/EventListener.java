@@ -16,7 +16,9 @@ final class EventListener implements RunListener {
 
   @Override
   public void started(String schema, String runId, String what) {
-    events.record(project, false, "RunStarted", schema + ": " + what + " (run " + runId + ")");
+    try (var logged = RunLog.context(schema, runId)) {
+      events.record(project, false, "RunStarted", schema + ": " + what + " (run " + runId + ")");
+    }
   }
 
   @Override
@@ -24,6 +26,12 @@ final class EventListener implements RunListener {
     if (outcome.runId() == null && outcome.result() != SchemaOutcome.Result.FAILED) {
       return;
     }
+    try (var logged = RunLog.context(outcome.schema(), outcome.runId())) {
+      record(outcome);
+    }
+  }
+
+  private void record(SchemaOutcome outcome) {
     switch (outcome.result()) {
       case LIVE ->
           events.record(project, false, "Swapped", outcome.schema() + ": " + outcome.message());

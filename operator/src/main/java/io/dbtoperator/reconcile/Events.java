@@ -21,8 +21,16 @@ final class Events {
     this.clock = clock;
   }
 
+  /** Records the Event, and logs it: the log outlives the Event's hour in the API server. */
   void record(HasMetadata about, boolean warning, String reason, String note) {
     String namespace = about.getMetadata().getNamespace();
+    String line = "{} {}/{}: {}";
+    Object[] fields = {reason, about.getKind(), about.getMetadata().getName(), note};
+    if (warning) {
+      RunLog.LOG.warn(line, fields);
+    } else {
+      RunLog.LOG.info(line, fields);
+    }
     client
         .events()
         .v1()

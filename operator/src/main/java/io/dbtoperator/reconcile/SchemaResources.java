@@ -10,6 +10,8 @@ import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.SchemaState;
 import io.dbtoperator.state.StateStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.RecentOperationCacheFiller;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -28,11 +30,21 @@ final class SchemaResources {
   private final KubernetesClient client;
   private final DbtProject project;
   private final ProgressThrottle progress;
+  private final RecentOperationCacheFiller<DbtSchema> recentWrites;
 
-  SchemaResources(KubernetesClient client, DbtProject project, ProgressThrottle progress) {
+  /**
+   * @param recentWrites the project's DbtSchema informer: the next pass reads what this one wrote
+   *     even before the watch brings it back, or it would act on a request it already handled
+   */
+  SchemaResources(
+      KubernetesClient client,
+      DbtProject project,
+      ProgressThrottle progress,
+      RecentOperationCacheFiller<DbtSchema> recentWrites) {
     this.client = client;
     this.project = project;
     this.progress = progress;
+    this.recentWrites = recentWrites;
   }
 
   /** Creates the missing DbtSchemas; returns every DbtSchema of the project, by schema name. */
@@ -68,7 +80,9 @@ final class SchemaResources {
               null,
               null,
               false));
-      bySchema.put(schema, client.resource(resource).create());
+      DbtSchema created = client.resource(resource).create();
+      recentWrites.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      bySchema.put(schema, created);
     }
     return bySchema;
   }
@@ -160,8 +174,12 @@ final class SchemaResources {
               previous,
               next,
               now)) {
-        resource.setStatus(next);
-        client.resource(resource).patchStatus();
+        // The cache's object is not ours to change.
+        DbtSchema written = client.getKubernetesSerialization().clone(resource);
+        written.setStatus(next);
+        DbtSchema patched = client.resource(written).patchStatus();
+        recentWrites.handleRecentResourceUpdate(
+            ResourceID.fromResource(patched), patched, resource);
       }
     }
     return lastRefreshes;

@@ -68,6 +68,21 @@ class CliTest {
   }
 
   @Test
+  void aLogFormatOtherThanTextOrJsonIsRefusedNamingWhereItCameFrom() {
+    java.util.Properties none = new java.util.Properties();
+    assertThat(Main.logFormatProblem(none, java.util.Map.of())).isEmpty();
+    assertThat(Main.logFormatProblem(none, java.util.Map.of("DBT_OPERATOR_LOG_FORMAT", "json")))
+        .isEmpty();
+    assertThat(Main.logFormatProblem(none, java.util.Map.of("DBT_OPERATOR_LOG_FORMAT", "xml")))
+        .contains("DBT_OPERATOR_LOG_FORMAT: expected text or json, got \"xml\"");
+    java.util.Properties property = new java.util.Properties();
+    property.setProperty("dbt-operator.log.format", "JSON");
+    assertThat(Main.logFormatProblem(property, java.util.Map.of("DBT_OPERATOR_LOG_FORMAT", "text")))
+        .as("the system property wins, as in logback.xml")
+        .contains("-Ddbt-operator.log.format: expected text or json, got \"JSON\"");
+  }
+
+  @Test
   void planPrintsOneLinePerStepAndExitsTwoOnChanges() {
     Result result = run(planArgs().toArray(String[]::new));
 

@@ -11,6 +11,7 @@ import io.dbtoperator.api.DbtSchema;
 import io.dbtoperator.run.PostgresHarness;
 import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
+import io.dbtoperator.state.RunType;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,6 +22,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +57,16 @@ class OperatorIT {
   static void start() throws IOException {
     f = new OperatorFixture(temp, "shop");
     c1 = f.git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("shop v1");
-    operator = f.startOperator("--retry-base", "PT2S", "--max-failures", "2", "--git-poll", "PT5S");
+    // JSON logs, as the chart configures them: the last test reads them back.
+    operator =
+        f.startOperator(
+            Map.of("DBT_OPERATOR_LOG_FORMAT", "json"),
+            "--retry-base",
+            "PT2S",
+            "--max-failures",
+            "2",
+            "--git-poll",
+            "PT5S");
   }
 
   @AfterAll
@@ -361,8 +373,11 @@ class OperatorIT {
   @Test
   @Order(6)
   void annotationsRefreshFullyRefreshAndRollBackASchema() {
-    f.mergePatch("{\"spec\":{\"applyMode\":\"Auto\"}}");
+    // Back to the example's cadence: with every schema due each minute (test 3), the clock's
+    // refreshes and their snapshots follow each requested run, and status.lastRun moves on.
+    f.mergePatch("{\"spec\":{\"applyMode\":\"Auto\",\"refresh\":null}}");
     String before = f.schema("marts").orElseThrow().getStatus().lastRefresh();
+    Instant refreshAsked = Instant.now();
     annotateSchema("marts", Labels.SCHEMA_REFRESH, "r-1");
     await("refresh handled")
         .atMost(Duration.ofMinutes(3))
@@ -372,9 +387,10 @@ class OperatorIT {
               var status = f.schema("marts").orElseThrow().getStatus();
               assertThat(status.lastHandledRefresh()).as(this::diagnostics).isEqualTo("r-1");
               assertThat(status.lastRefresh()).isNotEqualTo(before);
-              assertThat(status.lastRun().type()).isEqualTo("refresh");
+              assertThat(manualRunsSince("marts", refreshAsked, "-r")).isNotEmpty();
             });
 
+    Instant fullRefreshAsked = Instant.now();
     annotateSchema("marts", Labels.SCHEMA_FULL_REFRESH, "f-1");
     await("full refresh handled")
         .atMost(Duration.ofMinutes(3))
@@ -383,10 +399,18 @@ class OperatorIT {
             () -> {
               var status = f.schema("marts").orElseThrow().getStatus();
               assertThat(status.lastHandledFullRefresh()).as(this::diagnostics).isEqualTo("f-1");
-              assertThat(status.lastRun().type()).isEqualTo("full-refresh");
-              assertThat(status.lastFullRefresh()).isNotNull();
+              assertThat(manualRunsSince("marts", fullRefreshAsked, "-fr"))
+                  .as("the full refresh ran before its request was marked handled")
+                  .isNotEmpty();
+              // Status times are to the second.
+              assertThat(Instant.parse(status.lastFullRefresh()))
+                  .isAfterOrEqualTo(fullRefreshAsked.truncatedTo(ChronoUnit.SECONDS));
             });
+    assertThat(manualRunsSince("marts", fullRefreshAsked, "-fr"))
+        .as("one full refresh per request")
+        .hasSize(1);
 
+    Instant rollbackAsked = Instant.now();
     annotateSchema("marts", Labels.SCHEMA_ROLLBACK, "b-1");
     await("rollback handled")
         .atMost(Duration.ofMinutes(2))
@@ -397,7 +421,19 @@ class OperatorIT {
               assertThat(status.lastHandledRollback()).as(this::diagnostics).isEqualTo("b-1");
               assertThat(status.lastRun().type()).isEqualTo("rollback");
             });
+    assertThat(manualRunsSince("marts", rollbackAsked, "-rb")).hasSize(1);
     assertThat(f.reasons()).contains("RolledBack");
+  }
+
+  /** The successful manual runs of a schema of one kind (its run id's suffix) since a time. */
+  static List<RunRecord> manualRunsSince(String schema, Instant since, String idSuffix) {
+    return f.runs(schema).stream()
+        .filter(run -> run.id().endsWith(idSuffix))
+        .filter(run -> run.type() == RunType.MANUAL)
+        .filter(run -> run.status() == RunStatus.SUCCESSFUL)
+        // Run ids and start times are to the millisecond at most; the request is finer.
+        .filter(run -> !run.startedAt().isBefore(since.truncatedTo(ChronoUnit.SECONDS)))
+        .toList();
   }
 
   static void annotateSchema(String schema, String annotation, String token) {
@@ -492,6 +528,23 @@ class OperatorIT {
 
     assertThat(operator.awaitExit(Duration.ofSeconds(25))).as(operator::log).isTrue();
     assertThat(operator.log()).contains("dbt-operator: stopping");
+
+    // Every line the operator wrote is a JSON object; a run's lines name its project and schema.
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : operator.log().split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(json.readTree(line));
+      }
+    }
+    assertThat(lines)
+        .anySatisfy(
+            line -> {
+              assertThat(line.at("/mdc/project").asText()).isEqualTo("shop");
+              assertThat(line.at("/mdc/schema").asText()).isEqualTo("marts");
+              assertThat(line.at("/mdc/run").asText()).endsWith("-fr");
+              assertThat(line.get("formattedMessage").asText()).startsWith("RunStarted");
+            });
   }
 
   /**
