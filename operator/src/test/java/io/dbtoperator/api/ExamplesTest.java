@@ -17,15 +17,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The examples under examples/k8s must stay valid for the CRD types and the config mapping. */
+/**
+ * The Snowflake example (examples/02-snowflake) must stay valid for the CRD types and the config
+ * mapping.
+ */
 class ExamplesTest {
   // Fails on fields the spec types do not have, which the API server would prune silently.
   private static final YAMLMapper STRICT =
       YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   private static String example(String name) {
-    return CrdFiles.read(CrdFiles.moduleDir().getParent().resolve("examples/k8s").resolve(name));
+    return CrdFiles.read(
+        CrdFiles.moduleDir().getParent().resolve("examples/02-snowflake").resolve(name));
   }
 
   private static <T> T strictSpec(String yaml, Class<T> type) throws Exception {
@@ -62,7 +68,7 @@ class ExamplesTest {
 
   @Test
   void schemaExample() throws Exception {
-    String yaml = example("dbtschema.yaml");
+    String yaml = example("dbtschema-orders.yaml");
     DbtSchema schema = Serialization.unmarshal(yaml, DbtSchema.class);
 
     assertThat(strictSpec(yaml, DbtSchemaSpec.class)).isEqualTo(schema.getSpec());
@@ -84,5 +90,40 @@ class ExamplesTest {
     assertThat(policy.refresh().conditions().windowStart()).isEqualTo(LocalTime.of(6, 0));
     assertThat(policy.refresh().conditions().timeZone()).isEqualTo(ZoneId.of("Europe/Paris"));
     assertThat(policy.dependsOn()).containsExactly("RAW", "STAGING");
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.dbtoperator.api.ExampleResources#all")
+  void everyExampleResourceReadsStrictlyAndMaps(ExampleResources.Document document)
+      throws Exception {
+    String yaml = STRICT.writeValueAsString(document.tree());
+    switch (document.kind()) {
+      case "DbtProject" -> {
+        DbtProjectSpec spec = strictSpec(yaml, DbtProjectSpec.class);
+        assertThat(spec).isEqualTo(Serialization.unmarshal(yaml, DbtProject.class).getSpec());
+        assertThat(ConfigMapper.map(spec, List.of())).isNotNull();
+      }
+      case "DbtSchema" -> {
+        DbtSchemaSpec spec = strictSpec(yaml, DbtSchemaSpec.class);
+        assertThat(ConfigMapper.schemaPolicy(spec, "spec").schema()).isEqualTo(spec.schema());
+      }
+      default -> assertThat(document.tree().at("/metadata/namespace").asText()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void everyNumberedExampleHasAReadmeAndResources() throws Exception {
+    List<java.nio.file.Path> folders;
+    try (var list = java.nio.file.Files.list(ExampleResources.examplesDir())) {
+      folders =
+          list.filter(p -> p.getFileName().toString().matches("[0-9]{2}-.*")).sorted().toList();
+    }
+    assertThat(folders).hasSizeGreaterThanOrEqualTo(4);
+    for (var folder : folders) {
+      assertThat(folder.resolve("README.md")).as(folder.toString()).isRegularFile();
+      assertThat(ExampleResources.all())
+          .as("a DbtProject in " + folder.getFileName())
+          .anyMatch(d -> d.file().startsWith(folder) && d.kind().equals("DbtProject"));
+    }
   }
 }

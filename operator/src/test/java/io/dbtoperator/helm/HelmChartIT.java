@@ -3,6 +3,7 @@ package io.dbtoperator.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dbtoperator.api.ExampleResources;
 import io.dbtoperator.local.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -93,6 +94,24 @@ class HelmChartIT {
     // Pod Security is enforced on pods, not on Deployments: dry-run the pod the Deployment makes.
     Deployment deployment = HelmChart.only(objects, Deployment.class);
     assertPassesRestricted(namespace, deployment.getSpec().getTemplate());
+  }
+
+  /** The examples' resources, as a user would apply them, are valid on the real API server. */
+  @Test
+  void everyExampleResourcePassesAServerSideDryRun() {
+    List<String> rejected = new ArrayList<>();
+    List<ExampleResources.Document> documents = ExampleResources.all();
+    assertThat(documents).extracting(ExampleResources.Document::kind).contains("DbtSchema");
+    for (ExampleResources.Document document : documents) {
+      ensureNamespace(document.tree().at("/metadata/namespace").asText());
+      HasMetadata object = Serialization.unmarshal(document.tree().toString());
+      try {
+        assertThat(client.resource(object).dryRun().create().getMetadata().getUid()).isNotNull();
+      } catch (KubernetesClientException e) {
+        rejected.add(document + ": " + e.getMessage());
+      }
+    }
+    assertThat(rejected).as("example resources the API server rejects").isEmpty();
   }
 
   @Test

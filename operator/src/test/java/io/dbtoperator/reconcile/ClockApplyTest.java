@@ -191,7 +191,7 @@ class ClockApplyTest {
   }
 
   private static DbtProject project(String clock) throws IOException {
-    String yaml = Files.readString(Path.of("../examples/k8s/dbtproject.yaml"));
+    String yaml = Files.readString(Path.of("../examples/02-snowflake/dbtproject.yaml"));
     DbtProject project =
         Serialization.unmarshal(
             yaml.replace("clock: \"*/10 * * * *\"", "clock: \"" + clock + "\""), DbtProject.class);

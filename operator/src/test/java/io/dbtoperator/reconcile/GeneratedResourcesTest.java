@@ -27,7 +27,8 @@ class GeneratedResourcesTest {
   private static final String PASSWORD = "s3cr3t-never-printed";
 
   static DbtProject example() throws IOException {
-    try (InputStream in = Files.newInputStream(Path.of("../examples/k8s/dbtproject.yaml"))) {
+    try (InputStream in =
+        Files.newInputStream(Path.of("../examples/02-snowflake/dbtproject.yaml"))) {
       DbtProject project = Serialization.unmarshal(in, DbtProject.class);
       project.getMetadata().setUid("0b7c5a39-5f3e-4d8e-9a63-2f1c0d4e8a11");
       return project;
