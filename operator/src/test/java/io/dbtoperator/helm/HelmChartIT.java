@@ -60,6 +60,8 @@ class HelmChartIT {
           c ->
               c != null
                   && c.getStatus() != null
+                  // The API server writes a status before its first condition.
+                  && c.getStatus().getConditions() != null
                   && c.getStatus().getConditions().stream()
                       .anyMatch(x -> x.getType().equals("Established")),
           60,
