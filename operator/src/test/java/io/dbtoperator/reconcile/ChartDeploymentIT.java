@@ -3,8 +3,6 @@ package io.dbtoperator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.helm.HelmChart;
 import io.dbtoperator.run.PostgresHarness;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -13,7 +11,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -83,14 +80,7 @@ class ChartDeploymentIT {
               .withName(operatorPod.getMetadata().getName())
               .inContainer("operator")
               .getLog();
-      ObjectMapper json = new ObjectMapper();
-      List<JsonNode> lines = new ArrayList<>();
-      for (String line : log.split("\n")) {
-        if (!line.isBlank()) {
-          lines.add(json.readTree(line));
-        }
-      }
-      assertThat(lines)
+      assertThat(OperatorFixture.jsonLines(log))
           .anySatisfy(
               line -> {
                 assertThat(line.get("formattedMessage").asText()).startsWith("Swapped");

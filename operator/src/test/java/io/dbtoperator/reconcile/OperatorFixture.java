@@ -224,6 +224,18 @@ final class OperatorFixture implements AutoCloseable {
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
+  /** The lines of a JSON log, each parsed: fails on a line that is not a JSON object. */
+  static List<com.fasterxml.jackson.databind.JsonNode> jsonLines(String log) throws IOException {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+    for (String line : log.split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(json.readTree(line));
+      }
+    }
+    return lines;
+  }
+
   String operatorLogs() {
     StringBuilder logs = new StringBuilder();
     operators.forEach(o -> logs.append(o.log()));

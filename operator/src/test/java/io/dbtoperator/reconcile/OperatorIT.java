@@ -530,14 +530,7 @@ class OperatorIT {
     assertThat(operator.log()).contains("dbt-operator: stopping");
 
     // Every line the operator wrote is a JSON object; a run's lines name its project and schema.
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : operator.log().split("\n")) {
-      if (!line.isBlank()) {
-        lines.add(json.readTree(line));
-      }
-    }
-    assertThat(lines)
+    assertThat(OperatorFixture.jsonLines(operator.log()))
         .anySatisfy(
             line -> {
               assertThat(line.at("/mdc/project").asText()).isEqualTo("shop");
