@@ -61,7 +61,7 @@ public final class ChangePlanner {
     }
 
     if (in.fromCommit() == null) {
-      return finish(in, firstDeploy(graph, in), notes);
+      return finish(in, grouped(graph, firstDeploy(graph, in)), notes);
     }
 
     Detected detected = new Detected();
@@ -90,6 +90,7 @@ public final class ChangePlanner {
     } else {
       steps.addAll(changeSteps(graph, fromGraph, toGraph, detected, in));
     }
+    steps = grouped(graph, steps);
     if (fromGraph != null && toGraph != null) {
       for (SchemaNode gone : fromGraph.schemas()) {
         if (toGraph.schema(gone.name()).isEmpty()) {
@@ -296,6 +297,30 @@ public final class ChangePlanner {
     }
   }
 
+  /**
+   * Marks the steps of schemas that read each other and that both build in this plan: they deploy
+   * as one unit. A member that does not build stays out; the others read its live version.
+   */
+  private static List<PlanStep> grouped(SchemaGraph graph, List<PlanStep> steps) {
+    Map<String, List<String>> building = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (PlanStep step : steps) {
+      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+      if (group != null && step.action().changes() && step.action() != Action.RETIRE) {
+        building.computeIfAbsent(group.members().get(0), k -> new ArrayList<>()).add(step.schema());
+      }
+    }
+    List<PlanStep> result = new ArrayList<>();
+    for (PlanStep step : steps) {
+      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+      List<String> members =
+          group == null ? List.of() : building.getOrDefault(group.members().get(0), List.of());
+      boolean together =
+          members.size() > 1 && members.stream().anyMatch(m -> m.equalsIgnoreCase(step.schema()));
+      result.add(together ? step.inGroup(members, group.reason()) : step);
+    }
+    return result;
+  }
+
   private static PlanStep step(
       SchemaNode schema,
       Action action,
@@ -309,7 +334,7 @@ public final class ChangePlanner {
         action,
         capped(reasons),
         models,
-        schema.dependsOn(),
+        schema.dependsOnOutsideGroup(),
         removed,
         configChanges,
         false);
