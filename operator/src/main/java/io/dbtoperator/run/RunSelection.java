@@ -53,6 +53,17 @@ final class RunSelection {
 
   /** The snapshot command for this run: all of the schema's snapshots that the step names. */
   List<String> snapshots() {
+    List<String> selectors = snapshotSelectors();
+    if (selectors.isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+    args.addAll(selectors);
+    return args;
+  }
+
+  /** Selectors of the schema's snapshots that the step names. */
+  List<String> snapshotSelectors() {
     Set<String> ids = new LinkedHashSet<>();
     for (String id : schema.relations()) {
       ManifestNode node = node(id);
@@ -62,12 +73,7 @@ final class RunSelection {
         ids.add(id);
       }
     }
-    if (ids.isEmpty()) {
-      return List.of();
-    }
-    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
-    args.addAll(selectors(ids));
-    return args;
+    return selectors(ids);
   }
 
   /**
