@@ -281,9 +281,14 @@ public final class ChangePlanner {
       detected.fullDeployReasons.add(
           "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
               + " without both manifests");
-    } else if (PACKAGE_FILES.contains(path)) {
+    } else if (PACKAGE_FILES.contains(path) && !modelLevel) {
       detected.fullDeployReasons.add(
-          path + " changed: package changes cannot be attributed to schemas");
+          path
+              + " changed: package changes cannot be attributed to schemas without both"
+              + " manifests");
+    } else if (PACKAGE_FILES.contains(path)) {
+      // The manifests hold the installed packages: their macros and models are compared.
+      return;
     } else if (path.equals(CONFIG_FILE)) {
       // Operator settings are compared as parsed configs, per schema, without a rebuild.
       return;

@@ -399,20 +399,24 @@ class ChangePlannerTest {
   }
 
   @Test
-  void packagesChangeIsAFullDeploy() {
+  void aPackagesChangeIsAttributedThroughBothManifestsAndIsAFullDeployWithoutOne() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    Manifest before = project.manifest();
+    project.file(
+        "packages.yml", "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n");
+    String to = project.commit("after");
 
-    Plan plan =
-        planChange(
-            project,
-            p ->
-                p.file(
-                    "packages.yml",
-                    "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n"));
+    Plan withBoth = plan(project, from, before, to, project.manifest());
+    Plan withoutLive = plan(project, from, null, to, project.manifest());
 
-    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
-    assertThat(plan.steps().get(0).reasons())
-        .containsExactly("packages.yml changed: package changes cannot be attributed to schemas");
+    // The manifests show no changed package macro or model: nothing builds.
+    assertThat(withBoth.steps()).extracting(PlanStep::action).containsOnly(Action.NOOP);
+    assertThat(withoutLive.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(withoutLive.steps().get(0).reasons())
+        .containsExactly(
+            "packages.yml changed: package changes cannot be attributed to schemas without both"
+                + " manifests");
   }
 
   @Test

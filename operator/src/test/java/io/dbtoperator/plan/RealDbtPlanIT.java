@@ -211,12 +211,104 @@ class RealDbtPlanIT {
     assertThat(dbtSelects).isEmpty();
   }
 
+  /** A local package whose {@code round2} macro and {@code helper_days} model vary by version. */
+  private static Map<String, String> helpersPackage(String dir, int digits, int day) {
+    return Map.of(
+        dir + "/dbt_project.yml",
+        "name: helpers\nversion: \"1.0." + digits + "\"\nconfig-version: 2\n",
+        dir + "/macros/amounts.sql",
+        "{% macro fmt_amount(col) %}{{ helpers.round2(col) }}{% endmacro %}\n"
+            + "{% macro round2(col) %}round({{ col }}, "
+            + digits
+            + "){% endmacro %}\n"
+            + "{% macro unused(col) %}{{ col }}{% endmacro %}\n",
+        dir + "/models/helper_days.sql",
+        "select " + day + " as d\n");
+  }
+
+  private void deps(Path repo) throws Exception {
+    dbt(repo, "deps", List.of("deps"));
+  }
+
+  /** Runs real dbt in {@code repo} with this test's profiles; returns its output, one line each. */
+  private List<String> dbt(Path repo, String name, List<String> arguments) throws Exception {
+    Path log = temp.resolve("dbt-" + name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(projectRoot().resolve(".venv/bin/dbt").toString());
+    command.addAll(arguments);
+    command.addAll(List.of("--profiles-dir", temp.resolve("profiles").toString()));
+    Process process =
+        new ProcessBuilder(command)
+            .directory(repo.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+    return Files.readAllLines(log);
+  }
+
+  @Test
+  void aPackageUpgradeBuildsTheModelsCallingAChangedMacroAndTheChangedPackageModels()
+      throws Exception {
+    Path repo = temp.resolve("repo");
+    copyTree(projectRoot().resolve("examples/shop"), repo);
+    Map<String, String> files = new java.util.HashMap<>();
+    files.putAll(helpersPackage("helpers_v1", 2, 1));
+    files.putAll(helpersPackage("helpers_v2", 3, 2));
+    files.put(".gitignore", "dbt_packages/\ntarget/\nlogs/\n");
+    files.put(
+        "models/reporting/amounts.sql",
+        "select {{ helpers.fmt_amount('amount_eur') }} as amount from {{ ref('orders') }}\n");
+    files.put(
+        "models/reporting/plain.sql",
+        "select {{ helpers.unused('1') }} as one from {{ ref('orders') }}\n");
+    files.put("packages.yml", "packages:\n  - local: helpers_v1\n");
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.createDirectories(repo.resolve(file.getKey()).getParent());
+      Files.writeString(repo.resolve(file.getKey()), file.getValue());
+    }
+    Files.createDirectories(temp.resolve("profiles"));
+    deps(repo);
+    String v1 = commitAll(repo, "v1");
+    Path m1 = parse(repo, "v1");
+    Files.writeString(repo.resolve("packages.yml"), "packages:\n  - local: helpers_v2\n");
+    deps(repo);
+    String v2 = commitAll(repo, "v2: helpers 1.0.3");
+    Path m2 = parse(repo, "v2");
+    Plan plan;
+    try (JGitRepository repository = JGitRepository.open(repo)) {
+      plan =
+          new ProjectPlanner(repository, "")
+              .plan(v1, v2, ManifestReader.read(m1), ManifestReader.read(m2), null);
+    }
+    List<String> dbtSelects = stateModified(repo, temp.resolve("target-v1"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
+            tuple("public", Action.DEPLOY, List.of("model.helpers.helper_days")),
+            tuple("raw", Action.NOOP, List.of()),
+            tuple("staging", Action.NOOP, List.of()),
+            tuple("marts", Action.NOOP, List.of()),
+            tuple("reporting", Action.DEPLOY, List.of("model.shop.amounts")));
+    assertThat(plan.steps().get(0).reasons())
+        .containsExactly("model.helpers.helper_days changed (models/helper_days.sql)");
+    assertThat(plan.steps().get(4).reasons())
+        .containsExactly(
+            "model.shop.amounts uses changed macro macro.helpers.fmt_amount, which calls changed"
+                + " macro macro.helpers.round2");
+    assertThat(dbtSelects)
+        .containsExactlyInAnyOrder("model.helpers.helper_days", "model.shop.amounts");
+  }
+
   /** The models real `dbt ls -s state:modified+` selects in the repository against a state. */
   private List<String> stateModified(Path repo, Path state) throws Exception {
-    Path log = temp.resolve("dbt-ls.log");
-    Process process =
-        new ProcessBuilder(
-                projectRoot().resolve(".venv/bin/dbt").toString(),
+    List<String> output =
+        dbt(
+            repo,
+            "ls",
+            List.of(
                 "ls",
                 "--quiet",
                 "-s",
@@ -229,19 +321,11 @@ class RealDbtPlanIT {
                 "json",
                 "--output-keys",
                 "unique_id",
-                "--profiles-dir",
-                temp.resolve("profiles").toString(),
                 "--target-path",
-                temp.resolve("target-ls").toString())
-            .directory(repo.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+                temp.resolve("target-ls").toString()));
     ObjectMapper json = new ObjectMapper();
     List<String> selected = new ArrayList<>();
-    for (String line : Files.readAllLines(log)) {
+    for (String line : output) {
       if (!line.isBlank()) {
         selected.add(json.readTree(line).get("unique_id").asText());
       }
