@@ -3,20 +3,14 @@ package io.dbtoperator.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.git.JGitRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.assertj.core.groups.Tuple;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,66 +23,19 @@ class RealDbtPlanIT {
   @TempDir Path temp;
 
   private static Path projectRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("requirements-dbt.lock"))) {
-      dir = dir.getParent();
-    }
-    assertThat(dir).as("repository root holding requirements-dbt.lock").isNotNull();
-    return dir;
+    return RealDbt.projectRoot();
   }
 
   private Path parse(Path repo, String name) throws Exception {
-    Path dbt = projectRoot().resolve(".venv/bin/dbt");
-    assertThat(dbt).as("dbt from the virtualenv; run scripts/setup.sh first").isExecutable();
-    Path profiles = temp.resolve("profiles");
-    Files.createDirectories(profiles);
-    Files.writeString(
-        profiles.resolve("profiles.yml"),
-        """
-        dbt_operator:
-          target: it
-          outputs:
-            it: {type: postgres, host: localhost, port: 5432, user: it, password: it, dbname: it, schema: public, threads: 1}
-        """);
-    Path target = temp.resolve("target-" + name);
-    Process process =
-        new ProcessBuilder(
-                dbt.toString(),
-                "parse",
-                "--no-partial-parse",
-                "--profiles-dir",
-                profiles.toString(),
-                "--target-path",
-                target.toString())
-            .directory(repo.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve("dbt-" + name + ".log").toFile())
-            .start();
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue())
-        .as(Files.readString(temp.resolve("dbt-" + name + ".log")))
-        .isZero();
-    return target.resolve("manifest.json");
+    return new RealDbt(temp).parse(repo, name);
   }
 
   private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
-        Path dest = to.resolve(from.relativize(file).toString());
-        Files.createDirectories(dest.getParent());
-        Files.copy(file, dest, StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    RealDbt.copyTree(from, to);
   }
 
   private static String commitAll(Path repo, String message) throws Exception {
-    try (Git git =
-        Files.exists(repo.resolve(".git"))
-            ? Git.open(repo.toFile())
-            : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      return git.commit().setMessage(message).setAuthor("it", "it@example.invalid").call().name();
-    }
+    return RealDbt.commitAll(repo, message);
   }
 
   /**
@@ -227,25 +174,7 @@ class RealDbtPlanIT {
   }
 
   private void deps(Path repo) throws Exception {
-    dbt(repo, "deps", List.of("deps"));
-  }
-
-  /** Runs real dbt in {@code repo} with this test's profiles; returns its output, one line each. */
-  private List<String> dbt(Path repo, String name, List<String> arguments) throws Exception {
-    Path log = temp.resolve("dbt-" + name + ".log");
-    List<String> command = new ArrayList<>();
-    command.add(projectRoot().resolve(".venv/bin/dbt").toString());
-    command.addAll(arguments);
-    command.addAll(List.of("--profiles-dir", temp.resolve("profiles").toString()));
-    Process process =
-        new ProcessBuilder(command)
-            .directory(repo.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
-    return Files.readAllLines(log);
+    new RealDbt(temp).run(repo, "deps", List.of("deps"));
   }
 
   @Test
@@ -304,33 +233,7 @@ class RealDbtPlanIT {
 
   /** The models real `dbt ls -s state:modified+` selects in the repository against a state. */
   private List<String> stateModified(Path repo, Path state) throws Exception {
-    List<String> output =
-        dbt(
-            repo,
-            "ls",
-            List.of(
-                "ls",
-                "--quiet",
-                "-s",
-                "state:modified+",
-                "--state",
-                state.toString(),
-                "--resource-type",
-                "model",
-                "--output",
-                "json",
-                "--output-keys",
-                "unique_id",
-                "--target-path",
-                temp.resolve("target-ls").toString()));
-    ObjectMapper json = new ObjectMapper();
-    List<String> selected = new ArrayList<>();
-    for (String line : output) {
-      if (!line.isBlank()) {
-        selected.add(json.readTree(line).get("unique_id").asText());
-      }
-    }
-    return selected;
+    return new RealDbt(temp).stateModified(repo, state, "ls");
   }
 
   private static final String ON_RUN_END_CHANGED =
