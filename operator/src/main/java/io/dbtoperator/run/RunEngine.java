@@ -178,7 +178,7 @@ public final class RunEngine {
         } else if (groupResults.containsKey(key)) {
           result = groupResults.get(key);
         } else if (isGroupRun(step)) {
-          groupResults.putAll(advanceGroup(context, graph, step, steps, blocking));
+          groupResults.putAll(advanceGroup(context, graph, step, steps, blocking, policy));
           result = groupResults.get(key);
         } else {
           result = advanceStep(context, graph, step, blocking, policy);
@@ -221,10 +221,20 @@ public final class RunEngine {
       SchemaGraph graph,
       PlanStep first,
       List<PlanStep> steps,
-      Map<String, SchemaOutcome> blocking) {
+      Map<String, SchemaOutcome> blocking,
+      StartPolicy policy) {
     List<PlanStep> members = groupSteps(first, steps);
     Optional<String> blocked =
         members.stream().map(s -> blockReason(s, blocking)).flatMap(Optional::stream).findFirst();
+    for (PlanStep member : members) {
+      if (blocked.isPresent()) {
+        break;
+      }
+      // A member held back (suspended, or backing off after failures) holds the whole unit.
+      if (!hasRun(member)) {
+        blocked = policy.hold(member).map(held -> member.schema() + " is held: " + held.message());
+      }
+    }
     return GroupRun.advance(context, graph, members, blocked);
   }
 
