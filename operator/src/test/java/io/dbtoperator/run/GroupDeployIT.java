@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import io.dbtoperator.git.JGitRepository;
 import io.dbtoperator.plan.Plan;
 import io.dbtoperator.plan.PlanStep;
+import io.dbtoperator.state.RunCounts;
 import io.dbtoperator.state.SqliteStateStore;
 import io.dbtoperator.state.StateStore;
 import io.dbtoperator.warehouse.PostgresSettings;
@@ -22,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -210,6 +212,43 @@ class GroupDeployIT {
     System.out.printf(
         "group swap of a and b: %d reads by 2 readers, versions seen %s, 0 errors%n",
         reads.get(), seen);
+  }
+
+  @Test
+  void aMemberHeldByTheStartPolicyHoldsTheWholeUnit() {
+    runner(T0).deploy(commitVersion(1, "v1"));
+    String v2 = commitVersion(2, "v2");
+    StartPolicy holdB =
+        step ->
+            step.schema().equals("b")
+                ? Optional.of(
+                    new SchemaOutcome(
+                        "b",
+                        step.action(),
+                        false,
+                        SchemaOutcome.Result.WAITING,
+                        null,
+                        RunCounts.NONE,
+                        "suspended"))
+                : Optional.empty();
+
+    var held = runner(T0.plusSeconds(3600)).advanceDeploy(v2, 4, holdB);
+
+    assertThat(held.steps())
+        .extracting(p -> p.step().schema(), p -> p.outcome().result(), p -> p.outcome().message())
+        .containsExactly(
+            tuple("a", SchemaOutcome.Result.WAITING, "b is held: suspended"),
+            tuple("b", SchemaOutcome.Result.WAITING, "b is held: suspended"),
+            tuple("c", SchemaOutcome.Result.WAITING, "waiting for a, which is waiting"));
+    assertThat(PostgresHarness.rows(pg, "select version from a.a_base")).containsExactly("1");
+    assertThat(store.runs(PROJECT, "a", null, 5).runs()).hasSize(1);
+
+    var released = runner(T0.plusSeconds(3700)).advanceDeploy(v2, 4, StartPolicy.ALWAYS);
+
+    assertThat(released.steps())
+        .extracting(p -> p.outcome().result())
+        .containsOnly(SchemaOutcome.Result.LIVE);
+    assertThat(PostgresHarness.rows(pg, "select version from c.c_report")).containsExactly("2");
   }
 
   /**
