@@ -51,6 +51,34 @@ final class RunSelection {
     return selectors(ids);
   }
 
+  /**
+   * The dbt commands that build {@code selections} (one schema each) in one invocation: their
+   * models, then, on deploy, their snapshots.
+   */
+  static List<List<String>> commands(List<RunSelection> selections, RunId.Kind kind) {
+    List<String> built = new ArrayList<>();
+    List<String> snapshots = new ArrayList<>();
+    for (RunSelection selection : selections) {
+      built.addAll(selection.build());
+      snapshots.addAll(selection.snapshotSelectors());
+    }
+    List<List<String>> commands = new ArrayList<>();
+    if (!built.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("build", "--select"));
+      args.addAll(built);
+      if (kind == RunId.Kind.FULL_REFRESH) {
+        args.add("--full-refresh");
+      }
+      commands.add(args);
+    }
+    if (kind.isDeploy() && !snapshots.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+      args.addAll(snapshots);
+      commands.add(args);
+    }
+    return commands;
+  }
+
   /** The snapshot command for this run: all of the schema's snapshots that the step names. */
   List<String> snapshots() {
     List<String> selectors = snapshotSelectors();

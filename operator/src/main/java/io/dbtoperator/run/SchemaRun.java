@@ -285,28 +285,12 @@ final class SchemaRun {
    * version. The build runs under this run's id.
    */
   StepResult buildTogether(List<SchemaRun> members) {
-    List<List<String>> commands = new ArrayList<>();
-    List<String> built = new ArrayList<>();
-    List<String> snapshots = new ArrayList<>();
     Map<String, String> redirect = new TreeMap<>();
     for (SchemaRun member : members) {
-      built.addAll(member.selection.build());
-      snapshots.addAll(member.selection.snapshotSelectors());
       redirect.put(member.schema.name(), member.staging().name());
     }
-    if (!built.isEmpty()) {
-      List<String> args = new ArrayList<>(List.of("build", "--select"));
-      args.addAll(built);
-      if (kind == RunId.Kind.FULL_REFRESH) {
-        args.add("--full-refresh");
-      }
-      commands.add(args);
-    }
-    if (kind.isDeploy() && !snapshots.isEmpty()) {
-      List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
-      args.addAll(snapshots);
-      commands.add(args);
-    }
+    List<List<String>> commands =
+        RunSelection.commands(members.stream().map(m -> m.selection).toList(), kind);
     return commands.isEmpty() ? StepResult.DONE : runDbt(redirect, commands, "build");
   }
 
