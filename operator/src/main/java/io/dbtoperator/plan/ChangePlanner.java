@@ -61,7 +61,7 @@ public final class ChangePlanner {
     }
 
     if (in.fromCommit() == null) {
-      return finish(in, firstDeploy(graph, in), notes);
+      return finish(in, grouped(graph, firstDeploy(graph, in)), notes);
     }
 
     Detected detected = new Detected();
@@ -90,6 +90,7 @@ public final class ChangePlanner {
     } else {
       steps.addAll(changeSteps(graph, fromGraph, toGraph, detected, in));
     }
+    steps = grouped(graph, steps);
     if (fromGraph != null && toGraph != null) {
       for (SchemaNode gone : fromGraph.schemas()) {
         if (toGraph.schema(gone.name()).isEmpty()) {
@@ -280,9 +281,14 @@ public final class ChangePlanner {
       detected.fullDeployReasons.add(
           "dbt_project.yml changed: project-wide settings cannot be attributed to schemas"
               + " without both manifests");
-    } else if (PACKAGE_FILES.contains(path)) {
+    } else if (PACKAGE_FILES.contains(path) && !modelLevel) {
       detected.fullDeployReasons.add(
-          path + " changed: package changes cannot be attributed to schemas");
+          path
+              + " changed: package changes cannot be attributed to schemas without both"
+              + " manifests");
+    } else if (PACKAGE_FILES.contains(path)) {
+      // The manifests hold the installed packages: their macros and models are compared.
+      return;
     } else if (path.equals(CONFIG_FILE)) {
       // Operator settings are compared as parsed configs, per schema, without a rebuild.
       return;
@@ -294,6 +300,30 @@ public final class ChangePlanner {
     } else if (in.layout().isResource(path)) {
       FileLevelRules.attributeResourceFile(path, graph, detected);
     }
+  }
+
+  /**
+   * Marks the steps of schemas that read each other and that both build in this plan: they deploy
+   * as one unit. A member that does not build stays out; the others read its live version.
+   */
+  private static List<PlanStep> grouped(SchemaGraph graph, List<PlanStep> steps) {
+    Map<String, List<String>> building = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (PlanStep step : steps) {
+      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+      if (group != null && step.action().changes() && step.action() != Action.RETIRE) {
+        building.computeIfAbsent(group.members().get(0), k -> new ArrayList<>()).add(step.schema());
+      }
+    }
+    List<PlanStep> result = new ArrayList<>();
+    for (PlanStep step : steps) {
+      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+      List<String> members =
+          group == null ? List.of() : building.getOrDefault(group.members().get(0), List.of());
+      boolean together =
+          members.size() > 1 && members.stream().anyMatch(m -> m.equalsIgnoreCase(step.schema()));
+      result.add(together ? step.inGroup(members, group.reason()) : step);
+    }
+    return result;
   }
 
   private static PlanStep step(
@@ -309,7 +339,7 @@ public final class ChangePlanner {
         action,
         capped(reasons),
         models,
-        schema.dependsOn(),
+        schema.dependsOnOutsideGroup(),
         removed,
         configChanges,
         false);

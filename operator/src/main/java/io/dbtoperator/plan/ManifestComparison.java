@@ -3,6 +3,7 @@ package io.dbtoperator.plan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,8 +23,8 @@ final class ManifestComparison {
         changedMacros.add(macro.uniqueId());
       }
     }
-    Set<String> macroClosure = MacroCallers.closure(to, changedMacros).keySet();
-    detected.fullDeployReasons.addAll(changedHooks(from, to, macroClosure));
+    Map<String, String> macroClosure = MacroCallers.closure(to, changedMacros);
+    detected.fullDeployReasons.addAll(changedHooks(from, to, macroClosure.keySet()));
 
     for (ManifestNode node : to.nodes().values()) {
       ManifestNode before = from.nodes().get(node.uniqueId());

@@ -17,7 +17,7 @@ final class NodeChange {
   private NodeChange() {}
 
   /** Why a node needs building again, or null when it does not. */
-  static String of(ManifestNode before, ManifestNode after, Set<String> macros) {
+  static String of(ManifestNode before, ManifestNode after, Map<String, String> macros) {
     String file = after.originalFilePath() == null ? "" : " (" + after.originalFilePath() + ")";
     if (before == null) {
       return after.uniqueId() + " added" + file;
@@ -33,8 +33,12 @@ final class NodeChange {
       return after.uniqueId() + " config changed: " + String.join(", ", configDiffs);
     }
     for (String macro : after.dependsOnMacros()) {
-      if (macros.contains(macro)) {
-        return after.uniqueId() + " uses changed macro " + macro;
+      if (macros.containsKey(macro)) {
+        String origin = macros.get(macro);
+        return after.uniqueId()
+            + " uses changed macro "
+            + macro
+            + (origin.equals(macro) ? "" : ", which calls changed macro " + origin);
       }
     }
     return null;

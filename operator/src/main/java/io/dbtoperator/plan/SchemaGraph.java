@@ -4,7 +4,6 @@ import io.dbtoperator.api.SchemaKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -139,21 +137,6 @@ public final class SchemaGraph {
     return schemaName.toLowerCase(Locale.ROOT);
   }
 
-  /** One model pair that makes a schema read from another, kept to explain cycles. */
-  private record Cause(
-      String downstream, String downstreamSchema, String upstream, String upstreamSchema) {
-    @Override
-    public String toString() {
-      return downstream
-          + " in "
-          + downstreamSchema
-          + " reads "
-          + upstream
-          + " in "
-          + upstreamSchema;
-    }
-  }
-
   private static final class Builder {
     private final Manifest manifest;
     private final OperatorConfig config;
@@ -212,17 +195,18 @@ public final class SchemaGraph {
         }
       }
 
-      Map<String, Map<String, Cause>> edges = introspectedEdges();
+      Map<String, Map<String, SchemaOrder.Cause>> edges = introspectedEdges();
       for (Map.Entry<String, SchemaPolicy> entry : policies.entrySet()) {
         List<String> explicit = entry.getValue().dependsOn();
         if (explicit != null && relationsBySchema.containsKey(entry.getKey())) {
           edges.put(entry.getKey(), explicitEdges(entry.getKey(), explicit));
         }
       }
-      List<String> order = dependencyOrder(edges);
+      SchemaOrder.Result order =
+          new SchemaOrder(relationsBySchema.keySet(), edges, nameBySchema::get).compute();
 
       List<SchemaNode> schemas = new ArrayList<>();
-      for (String schemaKey : order) {
+      for (String schemaKey : order.order()) {
         SchemaPolicy policy = policies.get(schemaKey);
         boolean kindExplicit = policy != null && policy.kind() != null;
         List<String> dependsOn = new ArrayList<>();
@@ -236,6 +220,7 @@ public final class SchemaGraph {
                 kindExplicit,
                 relationsBySchema.get(schemaKey),
                 dependsOn,
+                order.groups().get(schemaKey),
                 policy));
       }
       return new SchemaGraph(
@@ -256,8 +241,8 @@ public final class SchemaGraph {
       return SchemaKind.ViewOnly;
     }
 
-    private Map<String, Map<String, Cause>> introspectedEdges() {
-      Map<String, Map<String, Cause>> edges = new HashMap<>();
+    private Map<String, Map<String, SchemaOrder.Cause>> introspectedEdges() {
+      Map<String, Map<String, SchemaOrder.Cause>> edges = new HashMap<>();
       for (Map.Entry<String, List<String>> schema : relationsBySchema.entrySet()) {
         String schemaKey = schema.getKey();
         for (String id : schema.getValue()) {
@@ -268,7 +253,7 @@ public final class SchemaGraph {
                   .computeIfAbsent(schemaKey, k -> new HashMap<>())
                   .putIfAbsent(
                       upstreamKey,
-                      new Cause(
+                      new SchemaOrder.Cause(
                           id,
                           nameBySchema.get(schemaKey),
                           upstream,
@@ -313,8 +298,8 @@ public final class SchemaGraph {
       return result;
     }
 
-    private Map<String, Cause> explicitEdges(String schemaKey, List<String> dependsOn) {
-      Map<String, Cause> result = new HashMap<>();
+    private Map<String, SchemaOrder.Cause> explicitEdges(String schemaKey, List<String> dependsOn) {
+      Map<String, SchemaOrder.Cause> result = new HashMap<>();
       String name = nameBySchema.get(schemaKey);
       for (String entry : dependsOn) {
         String upstreamKey = entry == null ? null : key(entry);
@@ -336,77 +321,6 @@ public final class SchemaGraph {
         result.put(upstreamKey, null);
       }
       return result;
-    }
-
-    /** Kahn's algorithm; ties are broken by key so that the order is stable across runs. */
-    private List<String> dependencyOrder(Map<String, Map<String, Cause>> edges) {
-      Map<String, Integer> unmetDependencies = new HashMap<>();
-      Map<String, List<String>> dependents = new HashMap<>();
-      PriorityQueue<String> ready = new PriorityQueue<>();
-      for (String schemaKey : relationsBySchema.keySet()) {
-        Set<String> upstream = edges.getOrDefault(schemaKey, Map.of()).keySet();
-        unmetDependencies.put(schemaKey, upstream.size());
-        for (String dependency : upstream) {
-          dependents.computeIfAbsent(dependency, k -> new ArrayList<>()).add(schemaKey);
-        }
-        if (upstream.isEmpty()) {
-          ready.add(schemaKey);
-        }
-      }
-      List<String> order = new ArrayList<>();
-      while (!ready.isEmpty()) {
-        String schemaKey = ready.poll();
-        order.add(schemaKey);
-        for (String dependent : dependents.getOrDefault(schemaKey, List.of())) {
-          if (unmetDependencies.merge(dependent, -1, Integer::sum) == 0) {
-            ready.add(dependent);
-          }
-        }
-      }
-      if (order.size() < relationsBySchema.size()) {
-        Set<String> blocked = new TreeSet<>(relationsBySchema.keySet());
-        order.forEach(blocked::remove);
-        throw cycleError(blocked, edges);
-      }
-      return order;
-    }
-
-    /**
-     * Every schema left over by Kahn's algorithm waits on another left-over schema, so walking from
-     * one to its smallest waiting-on neighbour must come back to a schema already seen.
-     */
-    private PlanException cycleError(Set<String> blocked, Map<String, Map<String, Cause>> edges) {
-      List<String> path = new ArrayList<>();
-      Map<String, Integer> positionOnPath = new HashMap<>();
-      String current = blocked.iterator().next();
-      while (!positionOnPath.containsKey(current)) {
-        positionOnPath.put(current, path.size());
-        path.add(current);
-        current =
-            new TreeSet<>(edges.get(current).keySet())
-                .stream().filter(blocked::contains).findFirst().orElseThrow();
-      }
-      List<String> cycle = new ArrayList<>(path.subList(positionOnPath.get(current), path.size()));
-      Collections.rotate(cycle, -cycle.indexOf(Collections.min(cycle)));
-
-      List<String> names = new ArrayList<>();
-      List<String> causes = new ArrayList<>();
-      for (int i = 0; i < cycle.size(); i++) {
-        String from = cycle.get(i);
-        String to = cycle.get((i + 1) % cycle.size());
-        names.add(nameBySchema.get(from));
-        Cause cause = edges.get(from).get(to);
-        causes.add(
-            cause != null
-                ? cause.toString()
-                : nameBySchema.get(from)
-                    + " lists "
-                    + nameBySchema.get(to)
-                    + " in its dependsOn setting");
-      }
-      names.add(nameBySchema.get(cycle.get(0)));
-      return new PlanException(
-          "schema cycle: " + String.join(" -> ", names) + " (" + String.join("; ", causes) + ")");
     }
 
     /** Node id to the models, seeds and snapshots that list it in depends_on.nodes. */

@@ -157,10 +157,14 @@ public final class RunEngine {
               settings,
               listener,
               hook);
+      Map<String, StepProgress> groupResults = new HashMap<>();
       for (PlanStep step : steps) {
         String key = step.schema().toLowerCase(Locale.ROOT);
+        // A group waits until the upstream schemas of all its members are done.
+        List<PlanStep> unit = isGroupRun(step) ? groupSteps(step, steps) : List.of(step);
         Optional<String> upstream =
-            step.dependsOn().stream()
+            unit.stream()
+                .flatMap(s -> s.dependsOn().stream())
                 .filter(u -> unfinished.containsKey(u.toLowerCase(Locale.ROOT)))
                 .findFirst();
         StepProgress result;
@@ -171,6 +175,11 @@ public final class RunEngine {
           result = StepProgress.pending(step, otherRun.get());
         } else if (!hasRun(step) && running >= maxRunning && isRun(step)) {
           result = StepProgress.pending(step, StepProgress.WAITING_FOR_SLOT);
+        } else if (groupResults.containsKey(key)) {
+          result = groupResults.get(key);
+        } else if (isGroupRun(step)) {
+          groupResults.putAll(advanceGroup(context, graph, step, steps, blocking, policy));
+          result = groupResults.get(key);
         } else {
           result = advanceStep(context, graph, step, blocking, policy);
         }
@@ -195,6 +204,42 @@ public final class RunEngine {
       }
     }
     return progress;
+  }
+
+  private boolean isGroupRun(PlanStep step) {
+    return !step.group().isEmpty() && isRun(step) && !step.snapshotsOnly();
+  }
+
+  /**
+   * Advances the run of a group of schemas that read each other (docs/deploys.md): the steps of the
+   * plan that list the same group, all at once. A member whose upstream failed holds the group.
+   *
+   * @return the progress of every member's step, by lower-cased schema name
+   */
+  private Map<String, StepProgress> advanceGroup(
+      RunContext context,
+      SchemaGraph graph,
+      PlanStep first,
+      List<PlanStep> steps,
+      Map<String, SchemaOutcome> blocking,
+      StartPolicy policy) {
+    List<PlanStep> members = groupSteps(first, steps);
+    Optional<String> blocked =
+        members.stream().map(s -> blockReason(s, blocking)).flatMap(Optional::stream).findFirst();
+    for (PlanStep member : members) {
+      if (blocked.isPresent()) {
+        break;
+      }
+      // A member held back (suspended, or backing off after failures) holds the whole unit.
+      if (!hasRun(member)) {
+        blocked = policy.hold(member).map(held -> member.schema() + " is held: " + held.message());
+      }
+    }
+    return GroupRun.advance(context, graph, members, blocked);
+  }
+
+  private List<PlanStep> groupSteps(PlanStep member, List<PlanStep> steps) {
+    return steps.stream().filter(s -> isGroupRun(s) && s.group().equals(member.group())).toList();
   }
 
   private boolean isRun(PlanStep step) {
@@ -248,6 +293,12 @@ public final class RunEngine {
   }
 
   private Optional<SchemaOutcome> blockedBy(PlanStep step, Map<String, SchemaOutcome> blocking) {
+    return blockReason(step, blocking)
+        .map(reason -> finished(step, SchemaOutcome.Result.WAITING, reason));
+  }
+
+  /** Why a step waits on an upstream schema that failed, is busy or waits itself; empty if not. */
+  private static Optional<String> blockReason(PlanStep step, Map<String, SchemaOutcome> blocking) {
     for (String upstream : step.dependsOn()) {
       SchemaOutcome blocker = blocking.get(upstream.toLowerCase(Locale.ROOT));
       if (blocker != null) {
@@ -258,7 +309,7 @@ public final class RunEngine {
                     + upstream
                     + ", which "
                     + (blocker.result() == SchemaOutcome.Result.BUSY ? "is busy" : "failed");
-        return Optional.of(finished(step, SchemaOutcome.Result.WAITING, reason));
+        return Optional.of(reason);
       }
     }
     return Optional.empty();
@@ -321,7 +372,7 @@ public final class RunEngine {
     return new SchemaRun(context, step, schema.get(), kindOf(step));
   }
 
-  private static RunId.Kind kindOf(PlanStep step) {
+  static RunId.Kind kindOf(PlanStep step) {
     return step.snapshotsOnly()
         ? RunId.Kind.SNAPSHOT
         : switch (step.action()) {

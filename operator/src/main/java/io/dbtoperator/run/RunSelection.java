@@ -51,8 +51,47 @@ final class RunSelection {
     return selectors(ids);
   }
 
+  /**
+   * The dbt commands that build {@code selections} (one schema each) in one invocation: their
+   * models, then, on deploy, their snapshots.
+   */
+  static List<List<String>> commands(List<RunSelection> selections, RunId.Kind kind) {
+    List<String> built = new ArrayList<>();
+    List<String> snapshots = new ArrayList<>();
+    for (RunSelection selection : selections) {
+      built.addAll(selection.build());
+      snapshots.addAll(selection.snapshotSelectors());
+    }
+    List<List<String>> commands = new ArrayList<>();
+    if (!built.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("build", "--select"));
+      args.addAll(built);
+      if (kind == RunId.Kind.FULL_REFRESH) {
+        args.add("--full-refresh");
+      }
+      commands.add(args);
+    }
+    if (kind.isDeploy() && !snapshots.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+      args.addAll(snapshots);
+      commands.add(args);
+    }
+    return commands;
+  }
+
   /** The snapshot command for this run: all of the schema's snapshots that the step names. */
   List<String> snapshots() {
+    List<String> selectors = snapshotSelectors();
+    if (selectors.isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
+    args.addAll(selectors);
+    return args;
+  }
+
+  /** Selectors of the schema's snapshots that the step names. */
+  List<String> snapshotSelectors() {
     Set<String> ids = new LinkedHashSet<>();
     for (String id : schema.relations()) {
       ManifestNode node = node(id);
@@ -62,12 +101,7 @@ final class RunSelection {
         ids.add(id);
       }
     }
-    if (ids.isEmpty()) {
-      return List.of();
-    }
-    List<String> args = new ArrayList<>(List.of("snapshot", "--select"));
-    args.addAll(selectors(ids));
-    return args;
+    return selectors(ids);
   }
 
   /**

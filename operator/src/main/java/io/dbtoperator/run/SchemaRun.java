@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One run of one schema: a small state machine over {@link RunStep}s whose progress is kept in the
@@ -43,6 +44,7 @@ final class SchemaRun {
   private final RunFiles files;
   private final DbtProgress progress = new DbtProgress();
   private RunRecord run;
+  private Optional<Lease> lease = Optional.empty();
 
   SchemaRun(RunContext context, PlanStep step, SchemaNode schema, RunId.Kind kind) {
     this.context = context;
@@ -62,7 +64,27 @@ final class SchemaRun {
    *     call picks up where this one stopped)
    */
   Optional<SchemaOutcome> advance() {
-    Optional<Lease> lease =
+    Optional<SchemaOutcome> busy = open();
+    if (busy.isPresent()) {
+      return busy;
+    }
+    boolean finished = false;
+    try {
+      Optional<SchemaOutcome> outcome = kind.swaps() ? runSteps(null) : runInPlace();
+      finished = outcome.isPresent();
+      return outcome;
+    } finally {
+      close(finished);
+    }
+  }
+
+  /**
+   * Takes the schema's lease and finds or starts the run.
+   *
+   * @return a BUSY outcome when another run holds the lease; empty when the run is open
+   */
+  Optional<SchemaOutcome> open() {
+    lease =
         context
             .store()
             .tryAcquireLease(
@@ -75,19 +97,25 @@ final class SchemaRun {
           outcome(
               SchemaOutcome.Result.BUSY, null, "another run holds the lease of " + schema.name()));
     }
-    boolean finished = false;
+    boolean opened = false;
     try {
       run = new RunResumption(context, schema.name(), kind, this::notice).resumeOrStart();
       if (!building()) {
         context.listener().started(schema.name(), run.id(), describe());
       }
-      Optional<SchemaOutcome> outcome = kind.swaps() ? runSteps(lease.get()) : runInPlace();
-      finished = outcome.isPresent();
-      return outcome;
+      opened = true;
+      return Optional.empty();
     } finally {
-      if (finished || run == null || run.status() != RunStatus.RUNNING) {
+      if (!opened) {
         context.store().releaseLease(lease.get());
       }
+    }
+  }
+
+  /** Gives the lease back unless the run goes on (a build still running). */
+  void close(boolean finished) {
+    if (lease.isPresent() && (finished || run == null || run.status() != RunStatus.RUNNING)) {
+      context.store().releaseLease(lease.get());
     }
   }
 
@@ -117,15 +145,24 @@ final class SchemaRun {
     return last == null ? what : what + " (resumed after " + last.name().toLowerCase() + ")";
   }
 
-  /** The swapping kinds: staging, clone, build and test, grant, swap, record, cleanup. */
-  private Optional<SchemaOutcome> runSteps(Lease lease) {
-    StagingSchema staging = new StagingSchema(context.project(), schema.name(), run.id());
-    RunStep last = RunStep.named(run.lastCompletedStep());
+  /**
+   * The swapping kinds: staging, clone, build and test, grant, swap, record, cleanup; the steps
+   * after the last completed one, up to but excluding {@code stop} (null: to the end).
+   *
+   * @return the outcome when the run ended; empty while the build runs or when {@code stop} is
+   *     reached
+   */
+  Optional<SchemaOutcome> runSteps(RunStep stop) {
+    StagingSchema staging = staging();
+    RunStep last = lastCompleted();
     for (RunStep next : RunStep.values()) {
       if (last != null && next.ordinal() <= last.ordinal()) {
         continue;
       }
-      if (!context.store().renewLease(lease, context.settings().leaseTtl())) {
+      if (stop != null && next.ordinal() >= stop.ordinal()) {
+        return Optional.empty();
+      }
+      if (!renewLease()) {
         return Optional.of(
             fail("lost the lease of " + schema.name() + " before " + next, RunCounts.NONE));
       }
@@ -149,16 +186,37 @@ final class SchemaRun {
         // Live has moved: the run went live whatever fails now, and must be recorded so.
         notice(next.name().toLowerCase() + " after the swap failed: " + e.getMessage());
       }
-      context.hook().afterStep(schema.name(), next);
-      updateRun(run.status(), null, next, next == RunStep.BUILD ? "built" : null);
+      completed(next);
     }
     String message = notices.isEmpty() ? "live" : String.join("; ", notices);
     updateRun(RunStatus.SUCCESSFUL, now(), RunStep.CLEANUP, message);
     return Optional.of(outcome(SchemaOutcome.Result.LIVE, run.id(), message));
   }
 
+  boolean renewLease() {
+    return context.store().renewLease(lease.orElseThrow(), context.settings().leaseTtl());
+  }
+
+  /** Records that {@code step} is done, for a step this run did or its group did for it. */
+  void completed(RunStep step) {
+    context.hook().afterStep(schema.name(), step);
+    updateRun(run.status(), null, step, step == RunStep.BUILD ? "built" : null);
+  }
+
+  RunStep lastCompleted() {
+    return RunStep.named(run.lastCompletedStep());
+  }
+
+  StagingSchema staging() {
+    return new StagingSchema(context.project(), schema.name(), run.id());
+  }
+
+  String schemaName() {
+    return schema.name();
+  }
+
   /** What a step came to: done, failed with live untouched, or a build still running. */
-  private record StepResult(String failure, String running) {
+  record StepResult(String failure, String running) {
     static final StepResult DONE = new StepResult(null, null);
   }
 
@@ -183,7 +241,9 @@ final class SchemaRun {
       if (RunStep.named(run.lastCompletedStep()) == null) {
         List<String> snapshots = selection.snapshots();
         StepResult result =
-            snapshots.isEmpty() ? StepResult.DONE : runDbt(null, List.of(snapshots), "snapshot");
+            snapshots.isEmpty()
+                ? StepResult.DONE
+                : runDbt(Map.of(), List.of(snapshots), "snapshot");
         if (result.failure() != null) {
           return Optional.of(fail(result.failure(), progress.counts()));
         }
@@ -208,7 +268,7 @@ final class SchemaRun {
   }
 
   /** Records where a running build is, once per change, so that status can show it. */
-  private void noteBuilding(String detail) {
+  void noteBuilding(String detail) {
     String message = BUILDING + detail;
     if (!message.equals(run.message())) {
       updateRun(run.status(), null, null, message);
@@ -216,39 +276,33 @@ final class SchemaRun {
   }
 
   private StepResult build(StagingSchema staging) {
-    List<List<String>> commands = new ArrayList<>();
-    List<String> built = selection.build();
-    if (!built.isEmpty()) {
-      List<String> args = new ArrayList<>(List.of("build", "--select"));
-      args.addAll(built);
-      if (kind == RunId.Kind.FULL_REFRESH) {
-        args.add("--full-refresh");
-      }
-      commands.add(args);
-    }
-    if (kind.isDeploy()) {
-      List<String> snapshots = selection.snapshots();
-      if (!snapshots.isEmpty()) {
-        commands.add(snapshots);
-      }
-    }
-    return commands.isEmpty() ? StepResult.DONE : runDbt(staging, commands, "build");
+    return buildTogether(List.of(this));
   }
 
   /**
-   * Hands the commands to the build executor with the staging redirect for this schema (none when
-   * {@code staging} is null), writing dbt's output to the run's log and to the listener.
+   * One dbt build for the schemas of {@code members} (this run among them), each redirected to its
+   * own staging: schemas that read each other are built in one DAG, so each reads the other's new
+   * version. The build runs under this run's id.
    */
-  private StepResult runDbt(StagingSchema staging, List<List<String>> commands, String what) {
+  StepResult buildTogether(List<SchemaRun> members) {
+    Map<String, String> redirect = new TreeMap<>();
+    for (SchemaRun member : members) {
+      redirect.put(member.schema.name(), member.staging().name());
+    }
+    List<List<String>> commands =
+        RunSelection.commands(members.stream().map(m -> m.selection).toList(), kind);
+    return commands.isEmpty() ? StepResult.DONE : runDbt(redirect, commands, "build");
+  }
+
+  /**
+   * Hands the commands to the build executor with the staging redirect (live schema to staging;
+   * empty for a run on live), writing dbt's output to the run's log and to the listener.
+   */
+  private StepResult runDbt(
+      Map<String, String> redirect, List<List<String>> commands, String what) {
     String runDir = runDir();
     BuildRequest request =
-        new BuildRequest(
-            run.id(),
-            schema.name(),
-            runDir,
-            staging == null ? Map.of() : Map.of(schema.name(), staging.name()),
-            commands,
-            queryTag());
+        new BuildRequest(run.id(), schema.name(), runDir, redirect, commands, queryTag());
     Path log = context.workspace().root().resolve(runDir).resolve(RunFiles.DBT_LOG);
     BuildStatus status;
     try {
@@ -331,6 +385,11 @@ final class SchemaRun {
     files
         .storeRetrying(run.id(), outcome, location -> run = RunFiles.withLogLocation(run, location))
         .ifPresent(this::notice);
+  }
+
+  /** Ends the run as failed, live untouched. */
+  SchemaOutcome fail(String message) {
+    return fail(message, progress.counts());
   }
 
   private SchemaOutcome fail(String message, RunCounts counts) {

@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,57 +140,89 @@ public final class PostgresWarehouse implements Warehouse {
 
   @Override
   public boolean swap(StagingSchema staging) {
-    SchemaTag newLive =
-        new SchemaTag(
-            staging.project(), staging.live(), staging.runId(), SchemaTag.Role.LIVE, now());
-    return exchange(staging.live(), staging.name(), newLive);
+    return swapTogether(List.of(staging));
+  }
+
+  /** All the exchanges in one transaction: readers see every schema swapped or none. */
+  @Override
+  public boolean swapTogether(List<StagingSchema> stagings) {
+    List<Exchange> exchanges = new ArrayList<>();
+    for (StagingSchema staging : stagings) {
+      exchanges.add(
+          new Exchange(
+              staging.live(),
+              staging.name(),
+              new SchemaTag(
+                  staging.project(), staging.live(), staging.runId(), SchemaTag.Role.LIVE, now())));
+    }
+    return exchange(exchanges);
   }
 
   @Override
   public boolean restore(String liveSchema, OwnedSchema previous) {
     return exchange(
-        liveSchema, previous.name(), previous.tag().withRole(SchemaTag.Role.LIVE, now()));
+        List.of(
+            new Exchange(
+                liveSchema, previous.name(), previous.tag().withRole(SchemaTag.Role.LIVE, now()))));
   }
 
+  /** One schema to make live: the candidate takes the live name, tagged {@code newLiveTag}. */
+  private record Exchange(String live, String candidate, SchemaTag newLiveTag) {}
+
   /**
-   * Makes {@code candidate} the live schema in one transaction: three renames when live exists
+   * Makes each candidate the live schema, all in one transaction: three renames when live exists
    * (live to a temporary name, candidate to live, temporary to the candidate's name), tags on both,
-   * and the re-binding of views elsewhere that read the old live version.
+   * and the re-binding of views outside the exchanged schemas that read an old live version. A live
+   * schema that already carries its candidate's run was swapped by an earlier attempt and is left.
+   *
+   * @return false when every live schema was already swapped
    */
-  private boolean exchange(String live, String candidate, SchemaTag newLiveTag) {
-    String what = "swap " + candidate + " with " + live;
+  private boolean exchange(List<Exchange> exchanges) {
+    String what =
+        "swap "
+            + String.join(
+                ", ", exchanges.stream().map(e -> e.candidate() + " with " + e.live()).toList());
     try {
       connection.setAutoCommit(false);
       try (Statement statement = connection.createStatement()) {
-        lockSwaps(live);
-        Optional<SchemaTag> liveTag = tag(live);
-        if (liveTag.isPresent() && liveTag.get().runId().equals(newLiveTag.runId())) {
+        // Sorted, so that two transactions locking overlapping groups cannot deadlock.
+        for (String live : new TreeSet<>(exchanges.stream().map(Exchange::live).toList())) {
+          lockSwaps(live);
+        }
+        List<Exchange> pending = new ArrayList<>();
+        Map<String, Optional<SchemaTag>> liveTags = new HashMap<>();
+        for (Exchange exchange : exchanges) {
+          Optional<SchemaTag> liveTag = tag(exchange.live());
+          if (liveTag.isEmpty() || !liveTag.get().runId().equals(exchange.newLiveTag().runId())) {
+            if (!schemaExists(exchange.candidate())) {
+              throw new WarehouseException(
+                  what + ": schema " + exchange.candidate() + " does not exist");
+            }
+            pending.add(exchange);
+            liveTags.put(exchange.live(), liveTag);
+          }
+        }
+        if (pending.isEmpty()) {
           connection.rollback();
           return false;
         }
-        if (!schemaExists(candidate)) {
-          throw new WarehouseException(what + ": schema " + candidate + " does not exist");
+        Set<String> exchanged = new TreeSet<>(pending.stream().map(Exchange::live).toList());
+        // Each view once, with the first exchanged schema it reads, for the notices.
+        Map<DependentView, String> dependents = new LinkedHashMap<>();
+        for (Exchange exchange : pending) {
+          if (schemaExists(exchange.live())) {
+            // A view inside another exchanged schema comes with that schema's new version.
+            for (DependentView view : viewsOutsideReading(exchange.live())) {
+              if (!exchanged.contains(view.schema())) {
+                dependents.putIfAbsent(view, exchange.live());
+              }
+            }
+          }
         }
-        if (!schemaExists(live)) {
-          statement.execute("alter schema " + quote(candidate) + " rename to " + quote(live));
-          statement.execute(comment(live, newLiveTag));
-          connection.commit();
-          return true;
+        for (Exchange exchange : pending) {
+          rename(statement, exchange, liveTags.get(exchange.live()));
         }
-        List<DependentView> dependents = viewsOutsideReading(live);
-        // Short, so that Postgres never truncates it onto another name; unique per live schema.
-        String parked = "dbtop_swap_" + Integer.toHexString(live.hashCode());
-        statement.execute("alter schema " + quote(live) + " rename to " + quote(parked));
-        statement.execute("alter schema " + quote(candidate) + " rename to " + quote(live));
-        statement.execute("alter schema " + quote(parked) + " rename to " + quote(candidate));
-        statement.execute(comment(live, newLiveTag));
-        SchemaTag previousTag =
-            liveTag
-                .orElseGet(
-                    () -> new SchemaTag(project, live, "adopted", SchemaTag.Role.LIVE, now()))
-                .withRole(SchemaTag.Role.PREVIOUS, now());
-        statement.execute(comment(candidate, previousTag));
-        rebind(statement, dependents, live);
+        rebind(statement, dependents);
         connection.commit();
         return true;
       } catch (SQLException | RuntimeException e) {
@@ -201,6 +234,28 @@ public final class PostgresWarehouse implements Warehouse {
     } catch (SQLException e) {
       throw new WarehouseException(what + ": " + e.getMessage(), e);
     }
+  }
+
+  private void rename(Statement statement, Exchange exchange, Optional<SchemaTag> liveTag)
+      throws SQLException {
+    String live = exchange.live();
+    String candidate = exchange.candidate();
+    if (!schemaExists(live)) {
+      statement.execute("alter schema " + quote(candidate) + " rename to " + quote(live));
+      statement.execute(comment(live, exchange.newLiveTag()));
+      return;
+    }
+    // Short, so that Postgres never truncates it onto another name; unique per live schema.
+    String parked = "dbtop_swap_" + Integer.toHexString(live.hashCode());
+    statement.execute("alter schema " + quote(live) + " rename to " + quote(parked));
+    statement.execute("alter schema " + quote(candidate) + " rename to " + quote(live));
+    statement.execute("alter schema " + quote(parked) + " rename to " + quote(candidate));
+    statement.execute(comment(live, exchange.newLiveTag()));
+    SchemaTag previousTag =
+        liveTag
+            .orElseGet(() -> new SchemaTag(project, live, "adopted", SchemaTag.Role.LIVE, now()))
+            .withRole(SchemaTag.Role.PREVIOUS, now());
+    statement.execute(comment(candidate, previousTag));
   }
 
   private void lockSwaps(String live) throws SQLException {
@@ -254,9 +309,10 @@ public final class PostgresWarehouse implements Warehouse {
    * column it reads is gone) keeps reading the previous version, and the notice says so; its own
    * schema's next deploy rebuilds it.
    */
-  private void rebind(Statement statement, List<DependentView> views, String live)
-      throws SQLException {
-    for (DependentView view : views) {
+  private void rebind(Statement statement, Map<DependentView, String> views) throws SQLException {
+    for (Map.Entry<DependentView, String> entry : views.entrySet()) {
+      DependentView view = entry.getKey();
+      String live = entry.getValue();
       String name = quote(view.schema()) + "." + quote(view.name());
       if (!view.kind().equals("v")) {
         notices.accept(

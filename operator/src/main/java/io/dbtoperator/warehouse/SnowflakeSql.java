@@ -123,6 +123,30 @@ public final class SnowflakeSql {
     return "ALTER SCHEMA " + schema(staging) + " SWAP WITH " + schema(live);
   }
 
+  /** A staging schema to make live, as {@link #swapTogether} needs it. */
+  public record Swap(String staging, String live, boolean liveExists, SchemaTag liveTag) {}
+
+  /**
+   * The statements that make several stagings live as one unit: first every staging's LIVE tag,
+   * then every {@code SWAP WITH} (or {@code RENAME TO} for a first deploy) one right after the
+   * other. Snowflake DDL commits on its own, so nothing may run between the swaps: that keeps the
+   * window in which readers see some schemas swapped and others not to the time between two
+   * statements.
+   */
+  public List<String> swapTogether(List<Swap> swaps) {
+    List<String> statements = new ArrayList<>();
+    for (Swap swap : swaps) {
+      statements.add(setComment(swap.staging(), swap.liveTag()));
+    }
+    for (Swap swap : swaps) {
+      statements.add(
+          swap.liveExists()
+              ? swap(swap.staging(), swap.live())
+              : rename(swap.staging(), swap.live()));
+    }
+    return statements;
+  }
+
   public String rename(String from, String to) {
     return "ALTER SCHEMA " + schema(from) + " RENAME TO " + schema(to);
   }

@@ -118,13 +118,29 @@ public final class SnowflakeWarehouse implements Warehouse {
    */
   @Override
   public boolean swap(StagingSchema staging) {
-    return exchange(staging.live(), staging.name(), tag(staging, SchemaTag.Role.LIVE));
+    return swapTogether(List.of(staging));
+  }
+
+  /**
+   * The same steps for every schema of the group, each step for all of them before the next: the
+   * LIVE tags, then the {@code SWAP WITH} statements one right after the other (Snowflake has no
+   * transactional DDL, so this is the shortest window in which readers may see some swapped and
+   * others not), then the PREVIOUS tags. A repeated call swaps only the schemas not yet swapped.
+   */
+  @Override
+  public boolean swapTogether(List<StagingSchema> stagings) {
+    return exchange(
+        stagings.stream()
+            .map(s -> new Exchange(s.live(), s.name(), tag(s, SchemaTag.Role.LIVE)))
+            .toList());
   }
 
   @Override
   public boolean restore(String liveSchema, OwnedSchema previous) {
     return exchange(
-        liveSchema, previous.name(), previous.tag().withRole(SchemaTag.Role.LIVE, now()));
+        List.of(
+            new Exchange(
+                liveSchema, previous.name(), previous.tag().withRole(SchemaTag.Role.LIVE, now()))));
   }
 
   @Override
@@ -132,37 +148,59 @@ public final class SnowflakeWarehouse implements Warehouse {
     return true;
   }
 
-  private boolean exchange(String liveName, String candidate, SchemaTag liveTag) {
+  /** One schema to make live: the candidate takes the live name, tagged {@code liveTag}. */
+  private record Exchange(String live, String candidate, SchemaTag liveTag) {}
+
+  private boolean exchange(List<Exchange> exchanges) {
     return inSchema(
-        liveName,
+        exchanges.get(0).live(),
         "swap schema",
         c -> {
-          Optional<Optional<SchemaTag>> live = findSchema(c, liveName);
-          boolean alreadySwapped =
-              live.flatMap(tag -> tag).map(t -> t.runId().equals(liveTag.runId())).orElse(false);
-          if (!alreadySwapped) {
-            if (findSchema(c, candidate).isEmpty()) {
-              throw new WarehouseException(
-                  "swap " + liveName + ": schema " + candidate + " is missing");
+          List<SnowflakeSql.Swap> swaps = new ArrayList<>();
+          for (Exchange exchange : exchanges) {
+            Optional<Optional<SchemaTag>> live = findSchema(c, exchange.live());
+            boolean alreadySwapped =
+                live.flatMap(tag -> tag)
+                    .map(t -> t.runId().equals(exchange.liveTag().runId()))
+                    .orElse(false);
+            if (alreadySwapped) {
+              continue;
             }
-            execute(c, sql.setComment(candidate, liveTag));
-            execute(
-                c,
-                live.isPresent() ? sql.swap(candidate, liveName) : sql.rename(candidate, liveName));
+            if (findSchema(c, exchange.candidate()).isEmpty()) {
+              throw new WarehouseException(
+                  "swap " + exchange.live() + ": schema " + exchange.candidate() + " is missing");
+            }
+            swaps.add(
+                new SnowflakeSql.Swap(
+                    exchange.candidate(), exchange.live(), live.isPresent(), exchange.liveTag()));
           }
-          Optional<Optional<SchemaTag>> previous = findSchema(c, candidate);
-          if (previous.isPresent()
-              && previous.get().map(t -> t.role() != SchemaTag.Role.PREVIOUS).orElse(true)) {
-            String previousRun = previous.get().map(SchemaTag::runId).orElse("untagged");
-            execute(
-                c,
-                sql.setComment(
-                    candidate,
-                    new SchemaTag(
-                        liveTag.project(), liveName, previousRun, SchemaTag.Role.PREVIOUS, now())));
+          for (String statement : sql.swapTogether(swaps)) {
+            execute(c, statement);
           }
-          return !alreadySwapped;
+          for (Exchange exchange : exchanges) {
+            tagPrevious(c, exchange);
+          }
+          return !swaps.isEmpty();
         });
+  }
+
+  /** Tags what is now under the candidate's name PREVIOUS, unless an earlier attempt did. */
+  private void tagPrevious(Connection c, Exchange exchange) throws SQLException {
+    Optional<Optional<SchemaTag>> previous = findSchema(c, exchange.candidate());
+    if (previous.isPresent()
+        && previous.get().map(t -> t.role() != SchemaTag.Role.PREVIOUS).orElse(true)) {
+      String previousRun = previous.get().map(SchemaTag::runId).orElse("untagged");
+      execute(
+          c,
+          sql.setComment(
+              exchange.candidate(),
+              new SchemaTag(
+                  exchange.liveTag().project(),
+                  exchange.live(),
+                  previousRun,
+                  SchemaTag.Role.PREVIOUS,
+                  now())));
+    }
   }
 
   @Override

@@ -44,6 +44,16 @@ public interface Warehouse extends AutoCloseable {
   boolean swap(StagingSchema staging);
 
   /**
+   * Swaps several schemas that read each other as one unit, each as {@link #swap} does. On Postgres
+   * it is one transaction; on Snowflake, which has no transactional DDL, consecutive {@code SWAP
+   * WITH} statements with nothing in between, so readers may see some swapped and not others for
+   * the milliseconds between two statements (docs/deploys.md).
+   *
+   * @return false if every live schema already carried its staging's run tag
+   */
+  boolean swapTogether(List<StagingSchema> stagings);
+
+  /**
    * Makes a previous version live again, the same way {@link #swap} does: the current live version
    * takes the previous schema's name, tagged {@link SchemaTag.Role#PREVIOUS}.
    *

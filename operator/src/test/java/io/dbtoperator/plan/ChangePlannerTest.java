@@ -399,20 +399,24 @@ class ChangePlannerTest {
   }
 
   @Test
-  void packagesChangeIsAFullDeploy() {
+  void aPackagesChangeIsAttributedThroughBothManifestsAndIsAFullDeployWithoutOne() {
     TestProject project = TestProject.shop(temp.resolve("repo"));
+    String from = project.commit("before");
+    Manifest before = project.manifest();
+    project.file(
+        "packages.yml", "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n");
+    String to = project.commit("after");
 
-    Plan plan =
-        planChange(
-            project,
-            p ->
-                p.file(
-                    "packages.yml",
-                    "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n"));
+    Plan withBoth = plan(project, from, before, to, project.manifest());
+    Plan withoutLive = plan(project, from, null, to, project.manifest());
 
-    assertThat(plan.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
-    assertThat(plan.steps().get(0).reasons())
-        .containsExactly("packages.yml changed: package changes cannot be attributed to schemas");
+    // The manifests show no changed package macro or model: nothing builds.
+    assertThat(withBoth.steps()).extracting(PlanStep::action).containsOnly(Action.NOOP);
+    assertThat(withoutLive.steps()).extracting(PlanStep::action).containsOnly(Action.FULL_DEPLOY);
+    assertThat(withoutLive.steps().get(0).reasons())
+        .containsExactly(
+            "packages.yml changed: package changes cannot be attributed to schemas without both"
+                + " manifests");
   }
 
   @Test
@@ -801,18 +805,58 @@ class ChangePlannerTest {
   }
 
   @Test
-  void schemaCycleIsReportedWithItsModels() {
+  void schemasThatReadEachOtherDeployAsOneGroupWithTheirReason() {
     TestProject project = new TestProject(temp.resolve("repo"), "", "loop");
     project.model("a", "a1", "table", List.of());
     project.model("b", "b1", "table", List.of("a1"));
     project.model("a", "a2", "table", List.of("b1"));
-    String to = project.commit("cycle");
+    project.model("c", "c1", "table", List.of("a2"));
+    String from = project.commit("cycle");
+    Manifest fromManifest = project.manifest();
+    project.model("a", "a1", "view", List.of());
+    String to = project.commit("a1 becomes a view");
 
-    assertThatThrownBy(() -> plan(project, null, null, to, project.manifest()))
-        .isInstanceOf(PlanException.class)
-        .hasMessageContaining("schema cycle")
-        .hasMessageContaining("model.loop.a2")
-        .hasMessageContaining("model.loop.b1");
+    Plan first = plan(project, null, null, from, fromManifest);
+    Plan change = plan(project, from, fromManifest, to, project.manifest());
+
+    String reason =
+        "deployed as one unit with a, b: these schemas read each other (model.loop.a2 in a"
+            + " reads model.loop.b1 in b; model.loop.b1 in b reads model.loop.a1 in a); they are"
+            + " built into staging together and swapped together";
+    assertThat(first.steps())
+        .extracting(PlanStep::schema, PlanStep::group, PlanStep::dependsOn)
+        .containsExactly(
+            tuple("a", List.of("a", "b"), List.of()),
+            tuple("b", List.of("a", "b"), List.of()),
+            tuple("c", List.of(), List.of("a")));
+    assertThat(first.steps().get(0).reasons())
+        .containsExactly("first deploy: nothing is live yet", reason);
+    assertThat(change.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::group, PlanStep::models)
+        .containsExactly(
+            tuple("a", Action.DEPLOY, List.of("a", "b"), List.of("model.loop.a1", "model.loop.a2")),
+            tuple("b", Action.DEPLOY, List.of("a", "b"), List.of("model.loop.b1")),
+            tuple("c", Action.DEPLOY, List.of(), List.of("model.loop.c1")));
+    assertThat(change.steps().get(1).reasons())
+        .containsExactly("reads changed models upstream in a", reason);
+  }
+
+  @Test
+  void aGroupMemberThatBuildsNothingLeavesTheOtherToDeployAlone() {
+    TestProject project = new TestProject(temp.resolve("repo"), "", "loop");
+    project.model("a", "a1", "table", List.of());
+    project.model("b", "b1", "table", List.of("a1"));
+    project.model("a", "a2", "table", List.of("b1"));
+    String from = project.commit("cycle");
+    Manifest fromManifest = project.manifest();
+    project.model("a", "a2", "view", List.of("b1"));
+    String to = project.commit("a2 becomes a view");
+
+    Plan change = plan(project, from, fromManifest, to, project.manifest());
+
+    assertThat(change.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::group)
+        .containsExactly(tuple("a", Action.DEPLOY, List.of()), tuple("b", Action.NOOP, List.of()));
   }
 
   @Test

@@ -152,6 +152,84 @@ class FixturePlanTest {
   }
 
   @Test
+  void caltransWithoutSettingsDeploysItsCycleAsOneGroup() {
+    Plan plan =
+        plan(
+            null,
+            null,
+            ManifestReader.read(Fixtures.manifest("caltrans-pems-v12.json")),
+            List.of(),
+            OperatorConfig.EMPTY);
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::group, PlanStep::dependsOn)
+        .containsExactly(
+            tuple("analytics", List.of(), List.of()),
+            tuple("db96", List.of(), List.of()),
+            tuple("vds", List.of(), List.of("db96")),
+            tuple("clearinghouse", List.of("clearinghouse", "diagnostics"), List.of("vds")),
+            tuple(
+                "diagnostics",
+                List.of("clearinghouse", "diagnostics"),
+                List.of("analytics", "vds")),
+            tuple("geo", List.of(), List.of("analytics", "clearinghouse", "vds")),
+            tuple(
+                "imputation",
+                List.of(),
+                List.of("analytics", "clearinghouse", "diagnostics", "vds")),
+            tuple(
+                "performance",
+                List.of(),
+                List.of("analytics", "clearinghouse", "diagnostics", "geo", "imputation", "vds")),
+            tuple(
+                "quality",
+                List.of(),
+                List.of("clearinghouse", "diagnostics", "imputation", "performance")));
+    assertThat(plan.steps().get(3).reasons())
+        .last()
+        .asString()
+        .startsWith(
+            "deployed as one unit with clearinghouse, diagnostics: these schemas read each other (");
+  }
+
+  @Test
+  void consecutiveFlipsideManifestsWithoutSettingsDeployTheChangedPartOfTheCycleTogether() {
+    Manifest before = ManifestReader.read(Fixtures.manifest("flipside-ethereum-v4-before.json"));
+    Manifest after = ManifestReader.read(Fixtures.manifest("flipside-ethereum-v4-after.json"));
+
+    Plan plan = plan(FROM, before, after, List.of(), OperatorConfig.EMPTY);
+
+    String m = "model.ethereum_models.";
+    List<String> group = List.of("core", "silver", "silver_nft");
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::group, PlanStep::models)
+        .containsExactly(
+            tuple("bronze", Action.NOOP, List.of(), List.of()),
+            tuple(
+                "core",
+                Action.DEPLOY,
+                group,
+                List.of(
+                    m + "core__ez_nft_mints",
+                    m + "core__ez_nft_sales",
+                    m + "core__ez_nft_transfers",
+                    m + "core__sv_ez_nft_sales",
+                    m + "core__sv_ez_nft_transfers")),
+            tuple("silver", Action.DEPLOY, group, List.of(m + "silver__nft_transfers")),
+            tuple("silver_dex", Action.NOOP, List.of(), List.of()),
+            tuple(
+                "silver_nft",
+                Action.DEPLOY,
+                group,
+                List.of(
+                    m + "silver_nft__looksrare_sales",
+                    m + "silver_nft__metadata",
+                    m + "silver_nft__opensea_sales")),
+            tuple("sushi", Action.NOOP, List.of(), List.of()));
+    assertThat(plan.summary()).isEqualTo("3 deploy");
+  }
+
+  @Test
   void conservativePolicyOnAProjectWithUnknownMaterializations() {
     Manifest openedx = ManifestReader.read(Fixtures.manifest("openedx-aspects-v12.json"));
     OperatorConfig fullDeploy =

@@ -3,20 +3,14 @@ package io.dbtoperator.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbtoperator.git.JGitRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.assertj.core.groups.Tuple;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,66 +23,19 @@ class RealDbtPlanIT {
   @TempDir Path temp;
 
   private static Path projectRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("requirements-dbt.lock"))) {
-      dir = dir.getParent();
-    }
-    assertThat(dir).as("repository root holding requirements-dbt.lock").isNotNull();
-    return dir;
+    return RealDbt.projectRoot();
   }
 
   private Path parse(Path repo, String name) throws Exception {
-    Path dbt = projectRoot().resolve(".venv/bin/dbt");
-    assertThat(dbt).as("dbt from the virtualenv; run scripts/setup.sh first").isExecutable();
-    Path profiles = temp.resolve("profiles");
-    Files.createDirectories(profiles);
-    Files.writeString(
-        profiles.resolve("profiles.yml"),
-        """
-        dbt_operator:
-          target: it
-          outputs:
-            it: {type: postgres, host: localhost, port: 5432, user: it, password: it, dbname: it, schema: public, threads: 1}
-        """);
-    Path target = temp.resolve("target-" + name);
-    Process process =
-        new ProcessBuilder(
-                dbt.toString(),
-                "parse",
-                "--no-partial-parse",
-                "--profiles-dir",
-                profiles.toString(),
-                "--target-path",
-                target.toString())
-            .directory(repo.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve("dbt-" + name + ".log").toFile())
-            .start();
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue())
-        .as(Files.readString(temp.resolve("dbt-" + name + ".log")))
-        .isZero();
-    return target.resolve("manifest.json");
+    return new RealDbt(temp).parse(repo, name);
   }
 
   private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
-        Path dest = to.resolve(from.relativize(file).toString());
-        Files.createDirectories(dest.getParent());
-        Files.copy(file, dest, StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    RealDbt.copyTree(from, to);
   }
 
   private static String commitAll(Path repo, String message) throws Exception {
-    try (Git git =
-        Files.exists(repo.resolve(".git"))
-            ? Git.open(repo.toFile())
-            : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      return git.commit().setMessage(message).setAuthor("it", "it@example.invalid").call().name();
-    }
+    return RealDbt.commitAll(repo, message);
   }
 
   /**
@@ -211,42 +158,82 @@ class RealDbtPlanIT {
     assertThat(dbtSelects).isEmpty();
   }
 
+  /** A local package whose {@code round2} macro and {@code helper_days} model vary by version. */
+  private static Map<String, String> helpersPackage(String dir, int digits, int day) {
+    return Map.of(
+        dir + "/dbt_project.yml",
+        "name: helpers\nversion: \"1.0." + digits + "\"\nconfig-version: 2\n",
+        dir + "/macros/amounts.sql",
+        "{% macro fmt_amount(col) %}{{ helpers.round2(col) }}{% endmacro %}\n"
+            + "{% macro round2(col) %}round({{ col }}, "
+            + digits
+            + "){% endmacro %}\n"
+            + "{% macro unused(col) %}{{ col }}{% endmacro %}\n",
+        dir + "/models/helper_days.sql",
+        "select " + day + " as d\n");
+  }
+
+  private void deps(Path repo) throws Exception {
+    new RealDbt(temp).run(repo, "deps", List.of("deps"));
+  }
+
+  @Test
+  void aPackageUpgradeBuildsTheModelsCallingAChangedMacroAndTheChangedPackageModels()
+      throws Exception {
+    Path repo = temp.resolve("repo");
+    copyTree(projectRoot().resolve("examples/shop"), repo);
+    Map<String, String> files = new java.util.HashMap<>();
+    files.putAll(helpersPackage("helpers_v1", 2, 1));
+    files.putAll(helpersPackage("helpers_v2", 3, 2));
+    files.put(".gitignore", "dbt_packages/\ntarget/\nlogs/\n");
+    files.put(
+        "models/reporting/amounts.sql",
+        "select {{ helpers.fmt_amount('amount_eur') }} as amount from {{ ref('orders') }}\n");
+    files.put(
+        "models/reporting/plain.sql",
+        "select {{ helpers.unused('1') }} as one from {{ ref('orders') }}\n");
+    files.put("packages.yml", "packages:\n  - local: helpers_v1\n");
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.createDirectories(repo.resolve(file.getKey()).getParent());
+      Files.writeString(repo.resolve(file.getKey()), file.getValue());
+    }
+    Files.createDirectories(temp.resolve("profiles"));
+    deps(repo);
+    String v1 = commitAll(repo, "v1");
+    Path m1 = parse(repo, "v1");
+    Files.writeString(repo.resolve("packages.yml"), "packages:\n  - local: helpers_v2\n");
+    deps(repo);
+    String v2 = commitAll(repo, "v2: helpers 1.0.3");
+    Path m2 = parse(repo, "v2");
+    Plan plan;
+    try (JGitRepository repository = JGitRepository.open(repo)) {
+      plan =
+          new ProjectPlanner(repository, "")
+              .plan(v1, v2, ManifestReader.read(m1), ManifestReader.read(m2), null);
+    }
+    List<String> dbtSelects = stateModified(repo, temp.resolve("target-v1"));
+
+    assertThat(plan.steps())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
+            tuple("public", Action.DEPLOY, List.of("model.helpers.helper_days")),
+            tuple("raw", Action.NOOP, List.of()),
+            tuple("staging", Action.NOOP, List.of()),
+            tuple("marts", Action.NOOP, List.of()),
+            tuple("reporting", Action.DEPLOY, List.of("model.shop.amounts")));
+    assertThat(plan.steps().get(0).reasons())
+        .containsExactly("model.helpers.helper_days changed (models/helper_days.sql)");
+    assertThat(plan.steps().get(4).reasons())
+        .containsExactly(
+            "model.shop.amounts uses changed macro macro.helpers.fmt_amount, which calls changed"
+                + " macro macro.helpers.round2");
+    assertThat(dbtSelects)
+        .containsExactlyInAnyOrder("model.helpers.helper_days", "model.shop.amounts");
+  }
+
   /** The models real `dbt ls -s state:modified+` selects in the repository against a state. */
   private List<String> stateModified(Path repo, Path state) throws Exception {
-    Path log = temp.resolve("dbt-ls.log");
-    Process process =
-        new ProcessBuilder(
-                projectRoot().resolve(".venv/bin/dbt").toString(),
-                "ls",
-                "--quiet",
-                "-s",
-                "state:modified+",
-                "--state",
-                state.toString(),
-                "--resource-type",
-                "model",
-                "--output",
-                "json",
-                "--output-keys",
-                "unique_id",
-                "--profiles-dir",
-                temp.resolve("profiles").toString(),
-                "--target-path",
-                temp.resolve("target-ls").toString())
-            .directory(repo.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
-    ObjectMapper json = new ObjectMapper();
-    List<String> selected = new ArrayList<>();
-    for (String line : Files.readAllLines(log)) {
-      if (!line.isBlank()) {
-        selected.add(json.readTree(line).get("unique_id").asText());
-      }
-    }
-    return selected;
+    return new RealDbt(temp).stateModified(repo, state, "ls");
   }
 
   private static final String ON_RUN_END_CHANGED =

@@ -76,18 +76,31 @@ class SchemaGraphTest {
   }
 
   @Test
-  void caltransHasASchemaCycle() {
+  void caltransSchemasThatReadEachOtherFormOneGroup() {
     Manifest manifest = ManifestReader.read(Fixtures.manifest("caltrans-pems-v12.json"));
 
-    assertThatThrownBy(() -> SchemaGraph.build(manifest, OperatorConfig.EMPTY))
-        .isInstanceOf(PlanException.class)
-        .hasMessage(
-            "schema cycle: clearinghouse -> diagnostics -> clearinghouse"
-                + " (model.caldata_mdsa_caltrans_pems.int_clearinghouse__detector_outlier_agg_five_minutes"
+    SchemaGraph graph = SchemaGraph.build(manifest, OperatorConfig.EMPTY);
+
+    assertThat(describe(graph))
+        .containsExactly(
+            "analytics Materialized 4 <- []",
+            "db96 Materialized 8 <- []",
+            "vds Materialized 6 <- [db96]",
+            "clearinghouse Materialized 12 <- [diagnostics, vds] group [clearinghouse, diagnostics]",
+            "diagnostics Materialized 10 <- [analytics, clearinghouse, vds]"
+                + " group [clearinghouse, diagnostics]",
+            "geo Materialized 2 <- [analytics, clearinghouse, vds]",
+            "imputation Materialized 6 <- [analytics, clearinghouse, diagnostics, vds]",
+            "performance Materialized 59"
+                + " <- [analytics, clearinghouse, diagnostics, geo, imputation, vds]",
+            "quality Materialized 3 <- [clearinghouse, diagnostics, imputation, performance]");
+    assertThat(graph.schema("diagnostics").orElseThrow().group().causes())
+        .containsExactly(
+            "model.caldata_mdsa_caltrans_pems.int_clearinghouse__detector_outlier_agg_five_minutes"
                 + " in clearinghouse reads model.caldata_mdsa_caltrans_pems.int_diagnostics__detector_status"
-                + " in diagnostics;"
-                + " model.caldata_mdsa_caltrans_pems.diagnostics__detector_daily_by_station"
-                + " in diagnostics reads seed.caldata_mdsa_caltrans_pems.counties in clearinghouse)");
+                + " in diagnostics",
+            "model.caldata_mdsa_caltrans_pems.diagnostics__detector_daily_by_station"
+                + " in diagnostics reads seed.caldata_mdsa_caltrans_pems.counties in clearinghouse");
   }
 
   @Test
@@ -110,7 +123,7 @@ class SchemaGraphTest {
   }
 
   @Test
-  void flipsideFixturesHaveTheSameCoreSilverCycle() {
+  void flipsideCoreAndSilverFormOneGroupInEveryFixture() {
     for (String file :
         List.of(
             "flipside-ethereum-v4.json",
@@ -118,16 +131,27 @@ class SchemaGraphTest {
             "flipside-ethereum-v4-after.json")) {
       Manifest manifest = ManifestReader.read(Fixtures.manifest(file));
 
-      assertThatThrownBy(() -> SchemaGraph.build(manifest, OperatorConfig.EMPTY))
+      SchemaGraph graph = SchemaGraph.build(manifest, OperatorConfig.EMPTY);
+
+      assertThat(graph.schema("silver").orElseThrow().group().members())
           .as(file)
-          .isInstanceOf(PlanException.class)
-          .hasMessage(
-              "schema cycle: core -> silver -> core"
-                  + " (model.ethereum_models.core__dim_contracts in core reads"
-                  + " model.ethereum_models.silver__contracts in silver;"
-                  + " model.ethereum_models.silver__nft_transfers in silver reads"
-                  + " model.ethereum_models.core__dim_labels in core)");
+          .containsExactly("core", "silver", "silver_dex", "silver_nft");
+      assertThat(graph.schema("sushi").orElseThrow().group()).as(file).isNull();
     }
+    assertThat(
+            describe(
+                SchemaGraph.build(
+                    ManifestReader.read(Fixtures.manifest("flipside-ethereum-v4.json")),
+                    OperatorConfig.EMPTY)))
+        .containsExactly(
+            "bronze Materialized 4 <- []",
+            "core Materialized 33 <- [silver, silver_dex, silver_nft]"
+                + " group [core, silver, silver_dex, silver_nft]",
+            "silver Materialized 13 <- [bronze, core] group [core, silver, silver_dex, silver_nft]",
+            "silver_dex Materialized 2 <- [core, silver] group [core, silver, silver_dex, silver_nft]",
+            "silver_nft Materialized 6 <- [core, silver, silver_dex]"
+                + " group [core, silver, silver_dex, silver_nft]",
+            "sushi Materialized 4 <- [core, silver, silver_dex]");
   }
 
   private static final OperatorConfig FLIPSIDE_UNTANGLED =
@@ -229,7 +253,7 @@ class SchemaGraphTest {
   }
 
   @Test
-  void reportsTheModelsBehindEachEdgeOfACycle() {
+  void schemasThatReadEachOtherThroughEphemeralModelsFormAGroupNamingEachEdge() {
     Manifest manifest =
         manifest(
             node("model.p.a", "model", "marts", "table", "model.p.b"),
@@ -237,28 +261,43 @@ class SchemaGraphTest {
             node("model.p.c", "model", "staging", "view", "model.p.e"),
             node("model.p.e", "model", "marts", "ephemeral", "model.p.d"),
             node("model.p.d", "model", "marts", "table"),
-            node("model.p.z", "model", "staging", "view", "model.p.d"));
+            node("model.p.z", "model", "staging", "view", "model.p.d"),
+            node("model.p.r", "model", "reports", "view", "model.p.a"),
+            node("model.p.w", "model", "raw", "table"),
+            node("model.p.y", "model", "staging", "view", "model.p.w"));
 
-    assertThatThrownBy(() -> SchemaGraph.build(manifest, OperatorConfig.EMPTY))
-        .isInstanceOf(PlanException.class)
-        .hasMessage(
-            "schema cycle: marts -> staging -> marts (model.p.a in marts reads model.p.b in"
-                + " staging; model.p.c in staging reads model.p.d in marts)");
+    SchemaGraph graph = SchemaGraph.build(manifest, OperatorConfig.EMPTY);
+
+    assertThat(describe(graph))
+        .containsExactly(
+            "raw Materialized 1 <- []",
+            "marts Materialized 2 <- [staging] group [marts, staging]",
+            "staging ViewOnly 4 <- [marts, raw] group [marts, staging]",
+            "reports ViewOnly 1 <- [marts]");
+    assertThat(graph.schema("staging").orElseThrow().dependsOnOutsideGroup())
+        .containsExactly("raw");
+    assertThat(graph.schema("marts").orElseThrow().group().reason())
+        .isEqualTo(
+            "deployed as one unit with marts, staging: these schemas read each other"
+                + " (model.p.a in marts reads model.p.b in staging; model.p.c in staging reads"
+                + " model.p.d in marts); they are built into staging together and swapped"
+                + " together");
   }
 
   @Test
-  void cycleThroughAnExplicitDependsOnNamesTheSetting() {
+  void aGroupThroughAnExplicitDependsOnNamesTheSetting() {
     Manifest manifest =
         manifest(
             node("model.p.a", "model", "marts", "table", "model.p.b"),
             node("model.p.b", "model", "staging", "view"));
 
-    assertThatThrownBy(
-            () -> SchemaGraph.build(manifest, config(policy("staging", null, List.of("MARTS")))))
-        .isInstanceOf(PlanException.class)
-        .hasMessage(
-            "schema cycle: marts -> staging -> marts (model.p.a in marts reads model.p.b in"
-                + " staging; staging lists marts in its dependsOn setting)");
+    SchemaGraph graph =
+        SchemaGraph.build(manifest, config(policy("staging", null, List.of("MARTS"))));
+
+    assertThat(graph.schema("staging").orElseThrow().group().causes())
+        .containsExactly(
+            "model.p.a in marts reads model.p.b in staging",
+            "staging lists marts in its dependsOn setting");
   }
 
   @Test
@@ -420,7 +459,8 @@ class SchemaGraphTest {
                     + " "
                     + schema.relations().size()
                     + " <- "
-                    + schema.dependsOn())
+                    + schema.dependsOn()
+                    + (schema.group() == null ? "" : " group " + schema.group().members()))
         .toList();
   }
 

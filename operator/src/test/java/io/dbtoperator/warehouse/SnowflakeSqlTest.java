@@ -44,10 +44,51 @@ class SnowflakeSqlTest {
     statements.add(sql.queryTag("shop", "marts", "run-2"));
     statements.add(sql.selectSchema("marts"));
     statements.add(sql.selectSchema(staging.name()));
-    statements.add(sql.setComment(staging.name(), tag("run-2", SchemaTag.Role.LIVE)));
-    statements.add(sql.rename(staging.name(), "marts"));
+    statements.addAll(
+        sql.swapTogether(
+            List.of(
+                new SnowflakeSql.Swap(
+                    staging.name(), "marts", false, tag("run-2", SchemaTag.Role.LIVE)))));
     statements.add(sql.selectSchema(staging.name()));
     assertGolden("deploy-first", statements);
+  }
+
+  /**
+   * Schemas that read each other swap as one unit: the reads and the LIVE tags first, then the
+   * {@code SWAP WITH} statements back to back (the only window in which readers can see one swapped
+   * and not the other), then the PREVIOUS tags.
+   */
+  @Test
+  void deployGroupSwap() throws IOException {
+    StagingSchema core = new StagingSchema("shop", "core", "run-2");
+    StagingSchema silver = new StagingSchema("shop", "silver", "run-3");
+    List<String> statements = new ArrayList<>();
+    statements.add(sql.queryTag("shop", "core", "run-2"));
+    for (StagingSchema staging : List.of(core, silver)) {
+      statements.add(sql.selectSchema(staging.live()));
+      statements.add(sql.selectSchema(staging.name()));
+    }
+    statements.addAll(
+        sql.swapTogether(
+            List.of(
+                new SnowflakeSql.Swap(
+                    core.name(),
+                    "core",
+                    true,
+                    new SchemaTag("shop", "core", "run-2", SchemaTag.Role.LIVE, T0)),
+                new SnowflakeSql.Swap(
+                    silver.name(),
+                    "silver",
+                    true,
+                    new SchemaTag("shop", "silver", "run-3", SchemaTag.Role.LIVE, T0)))));
+    for (StagingSchema staging : List.of(core, silver)) {
+      statements.add(sql.selectSchema(staging.name()));
+      statements.add(
+          sql.setComment(
+              staging.name(),
+              new SchemaTag("shop", staging.live(), "run-1", SchemaTag.Role.PREVIOUS, T0)));
+    }
+    assertGolden("deploy-group-swap", statements);
   }
 
   @Test
@@ -73,8 +114,11 @@ class SnowflakeSqlTest {
     statements.add(sql.queryTag("shop", "marts", "run-2"));
     statements.add(sql.selectSchema("marts"));
     statements.add(sql.selectSchema(staging.name()));
-    statements.add(sql.setComment(staging.name(), tag("run-2", SchemaTag.Role.LIVE)));
-    statements.add(sql.swap(staging.name(), "marts"));
+    statements.addAll(
+        sql.swapTogether(
+            List.of(
+                new SnowflakeSql.Swap(
+                    staging.name(), "marts", true, tag("run-2", SchemaTag.Role.LIVE)))));
     statements.add(sql.selectSchema(staging.name()));
     statements.add(sql.setComment(staging.name(), tag("run-1", SchemaTag.Role.PREVIOUS)));
     assertGolden("deploy-swap", statements);
