@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       TriggerCommand.class,
       CheckoutCommand.class,
       UploadManifestCommand.class,
+      RestorePartialParseCommand.class,
       UploadRunArtifactsCommand.class,
       LocalCommand.class,
       CommandLine.HelpCommand.class

@@ -5,6 +5,7 @@ import io.dbtoperator.api.DbtProjectSpec;
 import io.dbtoperator.run.DbtProfile;
 import io.dbtoperator.run.DbtProgress;
 import io.dbtoperator.run.DbtProjectFile;
+import io.dbtoperator.run.PartialParse;
 import io.dbtoperator.run.ProjectRunner;
 import io.dbtoperator.run.Workspace;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -148,6 +149,8 @@ final class ManifestSource {
                             + RunPods.projectDir(git)
                             + "\""));
     DbtProfile profile = backends.target().profile(DbtProjectFile.profileName(projectYml), 1, null);
+    // The image's tag pins the dbt version the operator cannot ask a pod for.
+    String parseKey = PartialParse.key(RunPods.dbtImage(project), profile.toYaml(), projectYml);
     boolean packages =
         backends.repository().read(commit, RunPods.projectDir(git), "packages.yml").isPresent()
             || backends
@@ -167,14 +170,27 @@ final class ManifestSource {
         packages,
         settings.operatorImage(),
         settings.activeDeadline().toSeconds(),
-        upload(commit),
-        null);
+        upload(commit, parseKey),
+        null,
+        PodArtifacts.upload(
+            project,
+            "restore-partial-parse",
+            List.of("--key", parseKey, "--dest", RunPods.RUN_DIR + "/target")));
   }
 
-  private RunPods.Upload upload(String commit) {
+  private RunPods.Upload upload(String commit, String parseKey) {
+    String target = RunPods.RUN_DIR + "/target";
     return PodArtifacts.upload(
         project,
         "upload-manifest",
-        List.of("--commit", commit, "--file", RunPods.RUN_DIR + "/target/manifest.json"));
+        List.of(
+            "--commit",
+            commit,
+            "--file",
+            target + "/manifest.json",
+            "--partial-parse-key",
+            parseKey,
+            "--partial-parse",
+            target + "/" + PartialParse.FILE));
   }
 }

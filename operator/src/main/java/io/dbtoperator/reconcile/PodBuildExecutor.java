@@ -157,7 +157,8 @@ final class PodBuildExecutor implements BuildExecutor {
                     "--run",
                     request.runId(),
                     "--run-dir",
-                    RunPods.RUN_DIR)));
+                    RunPods.RUN_DIR)),
+            null);
     try {
       client.pods().resource(RunPods.pod(project, spec)).create();
     } catch (KubernetesClientException e) {

@@ -55,6 +55,8 @@ public final class RunPods {
    * @param overlay files laid over the checkout, by path relative to the project directory
    * @param upload a last container that runs only after dbt succeeded (parse pods), or null
    * @param artifacts the artifacts sidecar that stores the run's files however dbt ends, or null
+   * @param restore a container that lays the previous parse's state into dbt's target directory
+   *     before dbt runs, which then parses partially (parse pods); null: dbt parses in full
    */
   public record Spec(
       String podName,
@@ -70,7 +72,8 @@ public final class RunPods {
       String operatorImage,
       long activeDeadlineSeconds,
       Upload upload,
-      Upload artifacts) {}
+      Upload artifacts,
+      Upload restore) {}
 
   /**
    * A last container, of the operator image, that runs after every dbt container succeeded, e.g.
@@ -108,6 +111,9 @@ public final class RunPods {
     if (spec.artifacts() != null) {
       init.add(artifactsSidecar(spec));
     }
+    if (spec.restore() != null) {
+      init.add(operatorContainer("restore", spec, spec.restore()));
+    }
     List<List<String>> dbtCommands = new ArrayList<>();
     if (spec.deps()) {
       dbtCommands.add(List.of("deps"));
@@ -125,15 +131,7 @@ public final class RunPods {
       main = dbt.get(dbt.size() - 1);
     } else {
       init.addAll(dbt);
-      main =
-          new ContainerBuilder()
-              .withName("upload")
-              .withImage(spec.operatorImage())
-              .withArgs(spec.upload().args())
-              .withEnv(secretEnv(spec.upload().env()))
-              .withVolumeMounts(workspaceMounts())
-              .withSecurityContext(restricted())
-              .build();
+      main = operatorContainer("upload", spec, spec.upload());
     }
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("workspace").withNewEmptyDir().endEmptyDir().build());
@@ -189,6 +187,17 @@ public final class RunPods {
         .filter(n -> n.startsWith("dbt"))
         .forEach(names::add);
     return names;
+  }
+
+  private static Container operatorContainer(String name, Spec spec, Upload command) {
+    return new ContainerBuilder()
+        .withName(name)
+        .withImage(spec.operatorImage())
+        .withArgs(command.args())
+        .withEnv(secretEnv(command.env()))
+        .withVolumeMounts(workspaceMounts())
+        .withSecurityContext(restricted())
+        .build();
   }
 
   /**
@@ -259,7 +268,8 @@ public final class RunPods {
             CHECKOUT + (".".equals(projectDir) ? "" : "/" + projectDir),
             CONFIG,
             spec.target(),
-            RUN_DIR);
+            RUN_DIR,
+            spec.restore() != null);
     List<EnvVar> env = new ArrayList<>();
     env.add(
         new EnvVarBuilder().withName("DBT_SEND_ANONYMOUS_USAGE_STATS").withValue("false").build());

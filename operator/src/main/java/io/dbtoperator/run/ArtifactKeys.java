@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 /** The layout of {@link ArtifactStore}, as '/'-separated keys relative to the store's root. */
 final class ArtifactKeys {
   static final String MANIFEST_SUFFIX = ".json";
+  static final String PARTIAL_PARSE_SUFFIX = ".msgpack";
 
   // One path segment: no separators, no "." or "..", so that no key can leave its project.
   private static final Pattern SEGMENT = Pattern.compile("^(?!\\.\\.?$)[A-Za-z0-9._$-]{1,255}$");
@@ -40,6 +41,14 @@ final class ArtifactKeys {
 
   static String manifest(ProjectKey project, String commitSha) {
     return manifestDir(project) + segment("commit sha", commitSha) + MANIFEST_SUFFIX;
+  }
+
+  static String partialParseDir(ProjectKey project) {
+    return project(project) + "/partial-parse/";
+  }
+
+  static String partialParse(ProjectKey project, String parseKey) {
+    return partialParseDir(project) + segment("partial-parse key", parseKey) + PARTIAL_PARSE_SUFFIX;
   }
 
   static String docsDir(ProjectKey project) {

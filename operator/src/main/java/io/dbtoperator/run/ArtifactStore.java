@@ -13,6 +13,7 @@ import java.util.Optional;
  * <pre>
  * &lt;namespace&gt;/&lt;project&gt;/runs/&lt;schema&gt;/&lt;run-id&gt;/{dbt.log, run_results.json, manifest.json}
  * &lt;namespace&gt;/&lt;project&gt;/manifest/&lt;sha&gt;.json
+ * &lt;namespace&gt;/&lt;project&gt;/partial-parse/&lt;key&gt;.msgpack
  * &lt;namespace&gt;/&lt;project&gt;/docs/{index.html, catalog.json, manifest.json}
  * </pre>
  *
@@ -49,6 +50,15 @@ public interface ArtifactStore extends AutoCloseable {
    * completed, so the manifest of the live commit is the only one kept.
    */
   void retainOnlyManifest(ProjectKey project, String keepCommitSha);
+
+  /**
+   * Stores dbt's {@code partial_parse.msgpack} under {@code parseKey} (see {@link
+   * PartialParse#key}) and deletes the others: only the newest is kept, as for manifests.
+   */
+  void putPartialParse(ProjectKey project, String parseKey, Path msgpack);
+
+  /** The partial-parse file stored under {@code parseKey}, if it is the one kept. */
+  Optional<InputStream> openPartialParse(ProjectKey project, String parseKey);
 
   /** Replaces the project's docs with the files of {@code docsDir} (dbt docs generate output). */
   void putDocs(ProjectKey project, Path docsDir);

@@ -91,6 +91,22 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   @Override
+  public void putPartialParse(ProjectKey project, String parseKey, Path msgpack) {
+    Path target = resolve(ArtifactKeys.partialParse(project, parseKey));
+    write(msgpack, target);
+    for (Path older : regularFiles(resolve(ArtifactKeys.partialParseDir(project)))) {
+      if (!older.equals(target)) {
+        delete(older);
+      }
+    }
+  }
+
+  @Override
+  public Optional<InputStream> openPartialParse(ProjectKey project, String parseKey) {
+    return open(resolve(ArtifactKeys.partialParse(project, parseKey)));
+  }
+
+  @Override
   public void putDocs(ProjectKey project, Path docsDir) {
     Path target = resolve(ArtifactKeys.docsDir(project));
     Set<Path> written = new HashSet<>();

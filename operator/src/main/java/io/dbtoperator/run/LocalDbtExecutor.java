@@ -21,8 +21,12 @@ import java.util.function.Consumer;
 public final class LocalDbtExecutor implements DbtExecutor {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+  private static final String VERSION_SCRIPT =
+      "import importlib.metadata as m; print(m.version('dbt-core'))";
+
   private final Path dbt;
   private final Path pidFile;
+  private Optional<String> version;
 
   /**
    * @param dbt the dbt executable, e.g. .venv/bin/dbt
@@ -73,6 +77,67 @@ public final class LocalDbtExecutor implements DbtExecutor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + command, e);
+    }
+  }
+
+  /**
+   * Asks the Python interpreter of the dbt script (its {@code #!} line) for the installed dbt-core:
+   * some 50 ms. A dbt that is no Python script has no version here.
+   */
+  @Override
+  public synchronized Optional<String> version() {
+    if (version == null) {
+      version = interpreter().flatMap(LocalDbtExecutor::dbtCoreVersion);
+    }
+    return version;
+  }
+
+  private Optional<List<String>> interpreter() {
+    Path script = dbt.getNameCount() > 1 || dbt.isAbsolute() ? dbt : onPath(dbt.toString());
+    if (script == null || !Files.isRegularFile(script)) {
+      return Optional.empty();
+    }
+    try (BufferedReader reader = Files.newBufferedReader(script, StandardCharsets.ISO_8859_1)) {
+      String first = reader.readLine();
+      if (first == null || !first.startsWith("#!")) {
+        return Optional.empty();
+      }
+      return Optional.of(List.of(first.substring(2).trim().split("\\s+")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + script + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Path onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private static Optional<String> dbtCoreVersion(List<String> interpreter) {
+    List<String> command = new ArrayList<>(interpreter);
+    command.addAll(List.of("-c", VERSION_SCRIPT));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (process.waitFor() != 0 || !output.trim().matches("[0-9][0-9A-Za-z.+-]*")) {
+        return Optional.empty();
+      }
+      return Optional.of(output.trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot run " + interpreter.get(0) + " for the dbt version: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking for the dbt version", e);
     }
   }
 

@@ -402,7 +402,15 @@ public final class ProjectRunner {
     return workspaces.computeIfAbsent(
         commit,
         c ->
-            Workspace.prepare(repository, projectDir, c, workspaceRoot(c), target, dbt, dbtOutput));
+            Workspace.prepare(
+                repository,
+                projectDir,
+                c,
+                workspaceRoot(c),
+                target,
+                dbt,
+                new PartialParse(artifacts, artifactKey),
+                dbtOutput));
   }
 
   /**

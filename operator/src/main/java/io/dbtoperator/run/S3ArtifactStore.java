@@ -269,6 +269,21 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   @Override
+  public void putPartialParse(ProjectKey project, String parseKey, Path msgpack) {
+    String target = key(ArtifactKeys.partialParse(project, parseKey));
+    upload(target, msgpack);
+    delete(
+        list(key(ArtifactKeys.partialParseDir(project))).stream()
+            .filter(stored -> !stored.equals(target))
+            .toList());
+  }
+
+  @Override
+  public Optional<InputStream> openPartialParse(ProjectKey project, String parseKey) {
+    return download(key(ArtifactKeys.partialParse(project, parseKey)));
+  }
+
+  @Override
   public void putDocs(ProjectKey project, Path docsDir) {
     String dir = key(ArtifactKeys.docsDir(project));
     Set<String> uploaded = new HashSet<>();

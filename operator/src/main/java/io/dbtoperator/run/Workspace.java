@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -38,8 +39,10 @@ public record Workspace(
 
   /**
    * Exports {@code commit} into {@code root}, runs {@code dbt deps} when the project has packages
-   * and {@code dbt parse}.
+   * and {@code dbt parse}, partially from the previous parse's state when the store has one that
+   * fits, and stores this parse's state for the next.
    *
+   * @param partialParse where parse state is kept; null: parse in full, keep none
    * @param output receives dbt's output lines, for the log
    */
   public static Workspace prepare(
@@ -49,6 +52,7 @@ public record Workspace(
       Path root,
       WarehouseTarget target,
       DbtExecutor dbt,
+      PartialParse partialParse,
       Consumer<String> output) {
     Path project = root.resolve("project");
     Path prepared = root.resolve(PREPARED);
@@ -67,14 +71,22 @@ public record Workspace(
     ProjectLayout layout = ProjectLayout.parse(projectYml, "dbt_project.yml");
     String profileName = DbtProjectFile.profileName(projectYml);
     Path profiles = root.resolve("profiles");
-    target.profile(profileName, 1, null).write(profiles);
+    DbtProfile profile = target.profile(profileName, 1, null);
+    profile.write(profiles);
     Workspace workspace =
         new Workspace(root, commit, layout, profileName, null, root.resolve(MANIFEST));
     if (Files.exists(project.resolve("packages.yml"))
         || Files.exists(project.resolve("dependencies.yml"))) {
-      workspace.runOrFail(dbt, target, List.of("deps"), "parse", output);
+      workspace.runOrFail(dbt, target, List.of("deps"), "parse", false, output);
     }
-    workspace.runOrFail(dbt, target, List.of("parse"), "parse", output);
+    Path parseTarget = workspace.targetPath("parse");
+    Optional<String> parseKey =
+        partialParse == null
+            ? Optional.empty()
+            : dbt.version().map(version -> PartialParse.key(version, profile.toYaml(), projectYml));
+    parseKey.ifPresent(key -> partialParse.restore(key, parseTarget));
+    workspace.runOrFail(dbt, target, List.of("parse"), "parse", parseKey.isPresent(), output);
+    parseKey.ifPresent(key -> partialParse.store(key, parseTarget));
     Manifest manifest = ManifestReader.read(workspace.manifestFile);
     write(prepared, commit);
     return new Workspace(root, commit, layout, profileName, manifest, workspace.manifestFile);
@@ -147,6 +159,11 @@ public record Workspace(
    */
   public DbtCommand command(
       WarehouseTarget target, DbtProfile profile, List<String> arguments, String runDir) {
+    return command(profile, arguments, runDir, false);
+  }
+
+  private DbtCommand command(
+      DbtProfile profile, List<String> arguments, String runDir, boolean partialParse) {
     Path dir = root.resolve(runDir);
     Path profiles = profile.write(dir.resolve("profiles"));
     List<String> args =
@@ -155,17 +172,26 @@ public record Workspace(
             projectDir().toString(),
             profiles.getParent().toString(),
             profile.targetName(),
-            dir.toString());
+            dir.toString(),
+            partialParse);
     return new DbtCommand(args, profile.secretEnv(), projectDir());
   }
 
   /**
    * The full argument list of a dbt command: JSON logs, the profile, and the run's own target and
-   * log directories under {@code runDir}; partial parsing off, since the redirect changes between
-   * builds. Shared by local runs and build pods, which differ only in their paths.
+   * log directories under {@code runDir}. Shared by local runs and build pods, which differ only in
+   * their paths.
+   *
+   * @param partialParse whether dbt may read and write its partial-parse state: only for the parse
+   *     of a commit; a build's staging redirect changes between builds
    */
   public static List<String> dbtArguments(
-      List<String> arguments, String projectDir, String profilesDir, String target, String runDir) {
+      List<String> arguments,
+      String projectDir,
+      String profilesDir,
+      String target,
+      String runDir,
+      boolean partialParse) {
     List<String> args = new ArrayList<>(List.of("--log-format", "json", "--no-use-colors"));
     args.addAll(arguments);
     args.addAll(
@@ -180,7 +206,7 @@ public record Workspace(
             runDir + "/target",
             "--log-path",
             runDir + "/logs",
-            "--no-partial-parse"));
+            partialParse ? "--partial-parse" : "--no-partial-parse"));
     return args;
   }
 
@@ -193,9 +219,11 @@ public record Workspace(
       WarehouseTarget target,
       List<String> arguments,
       String runDir,
+      boolean partialParse,
       Consumer<String> output) {
     DbtProgress progress = new DbtProgress();
-    DbtCommand command = command(target, target.profile(profileName, 1, null), arguments, runDir);
+    DbtCommand command =
+        command(target.profile(profileName, 1, null), arguments, runDir, partialParse);
     int exit =
         dbt.run(
             command,

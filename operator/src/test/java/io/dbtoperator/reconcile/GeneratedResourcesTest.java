@@ -63,7 +63,8 @@ class GeneratedResourcesTest {
                 "--run",
                 "20261123080000-3f2a9c41-d",
                 "--run-dir",
-                RunPods.RUN_DIR)));
+                RunPods.RUN_DIR)),
+        null);
   }
 
   @Test
@@ -145,12 +146,28 @@ class GeneratedResourcesTest {
             new RunPods.Upload(
                 List.of("upload-manifest", "--artifacts", "s3://analytics-dbt-artifacts/prod/"),
                 Map.of("AWS_ACCESS_KEY_ID", new RunPods.SecretKey("analytics-s3", "accessKeyId"))),
-            null);
+            null,
+            new RunPods.Upload(
+                List.of(
+                    "restore-partial-parse",
+                    "--artifacts",
+                    "s3://analytics-dbt-artifacts/prod/",
+                    "--key",
+                    "0123456789abcdef0123456789abcdef01234567",
+                    "--dest",
+                    RunPods.RUN_DIR + "/target"),
+                Map.of("AWS_ACCESS_KEY_ID", new RunPods.SecretKey("analytics-s3", "accessKeyId"))));
     Pod pod = RunPods.pod(example(), parse);
     Golden.assertMatches("k8s/parse-pod.yaml", Serialization.asYaml(pod));
     assertThat(pod.getSpec().getInitContainers())
         .extracting(Container::getName)
-        .containsExactly("checkout", "dbt-1-deps", "dbt");
+        .containsExactly("checkout", "restore", "dbt-1-deps", "dbt");
+    // dbt parses from the restored state: partial parsing is on in the parse pod only.
+    assertThat(pod.getSpec().getInitContainers().get(3).getArgs())
+        .contains("--partial-parse")
+        .doesNotContain("--no-partial-parse");
+    assertThat(RunPods.pod(example(), spec()).getSpec().getInitContainers().get(2).getArgs())
+        .contains("--no-partial-parse");
     Container upload = pod.getSpec().getContainers().get(0);
     assertThat(upload.getName()).isEqualTo("upload");
     assertThat(upload.getImage()).isEqualTo("ghcr.io/dbt-operator/dbt-operator:0.1.0");

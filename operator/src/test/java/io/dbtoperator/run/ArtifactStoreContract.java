@@ -135,6 +135,21 @@ public abstract class ArtifactStoreContract {
   }
 
   @Test
+  void keepsOnlyTheNewestPartialParseStateAndReadsItBackByItsKeyOnly() throws IOException {
+    store.putManifest(PROJECT, SHA_1, file("m1.json", "one"));
+    store.putPartialParse(PROJECT, "key-a", file("a.msgpack", "state a"));
+    store.putPartialParse(PROJECT, "key-b", file("b.msgpack", "state b"));
+
+    assertThat(read(store.openPartialParse(PROJECT, "key-b"))).isEqualTo("state b");
+    assertThat(store.openPartialParse(PROJECT, "key-a")).isEmpty();
+    assertThat(store.openPartialParse(new ProjectKey("analytics", "other"), "key-b")).isEmpty();
+    assertThat(storedKeys())
+        .containsExactly(
+            "analytics/jaffle/manifest/" + SHA_1 + ".json",
+            "analytics/jaffle/partial-parse/key-b.msgpack");
+  }
+
+  @Test
   void newDocsReplaceTheOldOnes() throws IOException {
     store.putDocs(PROJECT, docs("v1", "index.html", "catalog.json", "manifest.json", "x/old.js"));
     store.putDocs(PROJECT, docs("v2", "index.html", "catalog.json", "manifest.json"));

@@ -41,6 +41,7 @@ class StagingRedirectIT {
             temp.resolve("ws"),
             target,
             dbt,
+            null,
             line -> {});
     String staging = "staging__dbtop_20261123080000_0123abcd_d";
 
