@@ -56,8 +56,11 @@ final class ProjectOptions {
       description =
           "embedded:DIR[?roles=R1,R2] (a PostgreSQL started by the command, data kept in DIR,"
               + " consumer roles created if missing) or"
-              + " postgres://USER@HOST:PORT/DB?schema=S; the password comes from"
-              + " DBT_OPERATOR_PG_PASSWORD or PGPASSWORD (default: ${DEFAULT-VALUE}).")
+              + " postgres://USER@HOST:PORT/DB?schema=S (the password from"
+              + " DBT_OPERATOR_PG_PASSWORD or PGPASSWORD) or"
+              + " snowflake://ACCOUNT/DATABASE?user=U&warehouse=W&role=R&schema=S (the key from"
+              + " the PKCS8 file SNOWFLAKE_PRIVATE_KEY_PATH, with SNOWFLAKE_PRIVATE_KEY_PASSPHRASE,"
+              + " or SNOWFLAKE_PASSWORD) (default: ${DEFAULT-VALUE}).")
   String warehouse;
 
   @Option(

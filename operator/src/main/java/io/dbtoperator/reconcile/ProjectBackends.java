@@ -7,14 +7,17 @@ import io.dbtoperator.run.ArtifactLocation;
 import io.dbtoperator.run.ArtifactStore;
 import io.dbtoperator.run.ArtifactStoreException;
 import io.dbtoperator.run.PostgresTarget;
+import io.dbtoperator.run.SnowflakeTarget;
 import io.dbtoperator.run.WarehouseTarget;
 import io.dbtoperator.state.CassandraSettings;
 import io.dbtoperator.state.CassandraStateStore;
 import io.dbtoperator.state.SqliteStateStore;
 import io.dbtoperator.state.StateStore;
 import io.dbtoperator.warehouse.PostgresSettings;
+import io.dbtoperator.warehouse.SnowflakeSettings;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -46,14 +49,7 @@ record ProjectBackends(
               project.getMetadata().getName(),
               spec.git(),
               secrets);
-      DbtProjectSpec.WarehouseSecretRef ref = spec.warehouse().secretRef();
-      return new ProjectBackends(
-          repository,
-          store,
-          artifacts,
-          target,
-          Map.of(
-              PostgresTarget.PASSWORD_ENV, new RunPods.SecretKey(ref.name(), ref.passwordKey())));
+      return new ProjectBackends(repository, store, artifacts, target, secretEnv(spec.warehouse()));
     } catch (RuntimeException e) {
       artifacts.close();
       if (store != null) {
@@ -63,13 +59,30 @@ record ProjectBackends(
     }
   }
 
+  /** The run pods' secret variables, each from a Secret key, so no secret is in the pod spec. */
+  static Map<String, RunPods.SecretKey> secretEnv(DbtProjectSpec.Warehouse warehouse) {
+    DbtProjectSpec.WarehouseSecretRef ref = warehouse.secretRef();
+    if (warehouse.type() == DbtProjectSpec.WarehouseType.postgres) {
+      return Map.of(
+          PostgresTarget.PASSWORD_ENV, new RunPods.SecretKey(ref.name(), ref.passwordKey()));
+    }
+    DbtProjectSpec.SnowflakeAuthentication authentication = warehouse.snowflake().authentication();
+    Map<String, RunPods.SecretKey> env = new LinkedHashMap<>();
+    SnowflakeTarget.secretKeysByEnv(
+            authentication == null
+                ? DbtProjectSpec.SnowflakeAuthentication.keyPair
+                : authentication,
+            ref.passwordKey(),
+            ref.privateKeyKey(),
+            ref.privateKeyPassphraseKey())
+        .forEach((variable, key) -> env.put(variable, new RunPods.SecretKey(ref.name(), key)));
+    return env;
+  }
+
   static WarehouseTarget target(DbtProjectSpec spec, Secrets secrets) {
     DbtProjectSpec.Warehouse warehouse = spec.warehouse();
-    if (warehouse.type() != DbtProjectSpec.WarehouseType.postgres) {
-      throw new SpecProblem(
-          "UnsupportedWarehouse",
-          "spec.warehouse.type: the operator builds on postgres only so far; snowflake is supported"
-              + " by the CLI's warehouse steps but not yet by operator runs");
+    if (warehouse.type() == DbtProjectSpec.WarehouseType.snowflake) {
+      return snowflake(warehouse, secrets);
     }
     DbtProjectSpec.Postgres pg = warehouse.postgres();
     DbtProjectSpec.WarehouseSecretRef ref = warehouse.secretRef();
@@ -87,6 +100,18 @@ record ProjectBackends(
             password,
             pg.sslmode() == null ? null : sslmode(pg.sslmode()));
     return new PostgresTarget(settings, pg.schema());
+  }
+
+  private static WarehouseTarget snowflake(DbtProjectSpec.Warehouse warehouse, Secrets secrets) {
+    DbtProjectSpec.WarehouseSecretRef ref = warehouse.secretRef();
+    SnowflakeSettings settings;
+    try {
+      settings =
+          SnowflakeSettings.fromSpec(warehouse, key -> secrets.value(ref.name(), key).orElse(null));
+    } catch (IllegalArgumentException e) {
+      throw new SpecProblem("InvalidSpec", e.getMessage());
+    }
+    return new SnowflakeTarget(settings, warehouse.snowflake().schema());
   }
 
   private static String sslmode(DbtProjectSpec.SslMode mode) {

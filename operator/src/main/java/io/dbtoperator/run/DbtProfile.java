@@ -31,7 +31,10 @@ public record DbtProfile(
       PosixFilePermissions.fromString("rw-------");
 
   private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .disable(YAMLGenerator.Feature.SPLIT_LINES));
 
   public DbtProfile {
     output = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(output));

@@ -21,8 +21,9 @@ import java.util.function.Function;
 
 /**
  * Where the CLI builds: {@code embedded:DIR}, a PostgreSQL the CLI starts itself with its data in
- * DIR (kept between commands), or {@code postgres://user@host:port/database?schema=public}. The
- * password never appears in the location: it comes from the environment.
+ * DIR (kept between commands), {@code postgres://user@host:port/database?schema=public}, or
+ * Snowflake ({@link SnowflakeLocation}). Credentials never appear in the location: they come from
+ * the environment.
  */
 public final class WarehouseLocation implements AutoCloseable {
   /** Environment variables read for the Postgres password, first match wins. */
@@ -58,11 +59,15 @@ public final class WarehouseLocation implements AutoCloseable {
     if (location.startsWith("postgres://") || location.startsWith("postgresql://")) {
       return new WarehouseLocation(postgres(location, env), null);
     }
+    if (location.startsWith("snowflake://")) {
+      return new WarehouseLocation(SnowflakeLocation.parse(location, env), null);
+    }
     throw new PlanException(
         "--warehouse \""
             + redacted(location)
-            + "\": expected embedded:DIR or"
-            + " postgres://USER@HOST:PORT/DATABASE[?schema=S&sslmode=M]");
+            + "\": expected embedded:DIR,"
+            + " postgres://USER@HOST:PORT/DATABASE[?schema=S&sslmode=M] or "
+            + SnowflakeLocation.USAGE);
   }
 
   /**
@@ -115,19 +120,7 @@ public final class WarehouseLocation implements AutoCloseable {
   }
 
   static PostgresTarget postgres(String location, Function<String, String> env) {
-    URI uri;
-    try {
-      uri = new URI(location);
-    } catch (URISyntaxException e) {
-      // The exception's message quotes the whole input, user-info included.
-      throw new PlanException(
-          "--warehouse \""
-              + redacted(location)
-              + "\": not a valid URI: "
-              + e.getReason()
-              + " at index "
-              + e.getIndex());
-    }
+    URI uri = uri(location);
     String user = uri.getUserInfo();
     if (user == null || user.isEmpty() || user.contains(":")) {
       throw new PlanException(
@@ -158,6 +151,21 @@ public final class WarehouseLocation implements AutoCloseable {
     return new PostgresTarget(settings, query.getOrDefault("schema", "public"));
   }
 
+  static URI uri(String location) {
+    try {
+      return new URI(location);
+    } catch (URISyntaxException e) {
+      // The exception's message quotes the whole input, user-info included.
+      throw new PlanException(
+          "--warehouse \""
+              + redacted(location)
+              + "\": not a valid URI: "
+              + e.getReason()
+              + " at index "
+              + e.getIndex());
+    }
+  }
+
   private static final java.util.regex.Pattern USER_INFO =
       java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
 
@@ -169,7 +177,7 @@ public final class WarehouseLocation implements AutoCloseable {
     return USER_INFO.matcher(location).replaceFirst("$1***@");
   }
 
-  private static Map<String, String> query(String text, Set<String> known) {
+  static Map<String, String> query(String text, Set<String> known) {
     Map<String, String> values = new LinkedHashMap<>();
     if (text == null || text.isEmpty()) {
       return values;

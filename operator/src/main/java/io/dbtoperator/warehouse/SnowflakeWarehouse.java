@@ -40,12 +40,14 @@ public final class SnowflakeWarehouse implements Warehouse {
 
   /**
    * snowflake-jdbc and Snowflake error codes after which the same statement can succeed: the
-   * driver's network and I/O errors and closed connection, and the server's "session no longer
-   * exists", "session expired" and "authentication token expired". Login failures (390100 and the
-   * like) are deliberately absent: repeating them can lock the user.
+   * driver's network and I/O errors and closed connection, the server's "session no longer exists",
+   * "session expired" and "authentication token expired", and "warehouse is suspended" (608), which
+   * a warehouse still resuming answers. Login failures (390100 and the like) are deliberately
+   * absent: repeating them can lock the user; so is "no active warehouse" (606), a missing USAGE
+   * grant or a wrong name that waiting cannot fix.
    */
   static final Set<Integer> TRANSIENT_ERROR_CODES =
-      Set.of(200015, 200016, 200052, 390111, 390112, 390114);
+      Set.of(608, 200015, 200016, 200052, 390111, 390112, 390114);
 
   private static final Logger LOG = LoggerFactory.getLogger(SnowflakeWarehouse.class);
 
@@ -83,6 +85,7 @@ public final class SnowflakeWarehouse implements Warehouse {
     SchemaTag tag = tag(staging, SchemaTag.Role.STAGING);
     inSchema(
         staging.name(),
+        staging.runId(),
         "create staging schema",
         c -> {
           execute(c, sql.dropSchema(staging.name()));
@@ -96,6 +99,7 @@ public final class SnowflakeWarehouse implements Warehouse {
     SchemaTag tag = tag(staging, SchemaTag.Role.STAGING);
     inSchema(
         staging.name(),
+        staging.runId(),
         "clone live schema",
         c -> {
           if (findSchema(c, staging.live()).isEmpty()) {
@@ -154,6 +158,7 @@ public final class SnowflakeWarehouse implements Warehouse {
   private boolean exchange(List<Exchange> exchanges) {
     return inSchema(
         exchanges.get(0).live(),
+        exchanges.get(0).liveTag().runId(),
         "swap schema",
         c -> {
           List<SnowflakeSql.Swap> swaps = new ArrayList<>();
@@ -299,6 +304,19 @@ public final class SnowflakeWarehouse implements Warehouse {
     }
   }
 
+  /**
+   * Snowflake's error code and SQL state, as its documentation lists them, with its message on one
+   * line (compilation errors come on several).
+   */
+  static String describe(SQLException e) {
+    String message = String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ").trim();
+    if (e.getErrorCode() == 0) {
+      return message;
+    }
+    String state = e.getSQLState() == null ? "" : " (" + e.getSQLState() + ")";
+    return "Snowflake error " + String.format("%06d", e.getErrorCode()) + state + ": " + message;
+  }
+
   static boolean isTransient(SQLException e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       if (cause instanceof SQLException sqlException
@@ -395,17 +413,25 @@ public final class SnowflakeWarehouse implements Warehouse {
   }
 
   private <T> T inSchema(String schema, String action, Work<T> work) {
+    return inSchema(schema, runId, action, work);
+  }
+
+  /**
+   * @param operationRunId the run the operation belongs to, for QUERY_TAG; the instance's own run
+   *     id for operations outside a run's staging schema
+   */
+  private <T> T inSchema(String schema, String operationRunId, String action, Work<T> work) {
     Duration backoff = FIRST_BACKOFF;
     for (int attempt = 1; ; attempt++) {
       try {
         Connection c = connection();
         if (settings.queryTags()) {
-          execute(c, sql.queryTag(project, schema, runId));
+          execute(c, sql.queryTag(project, schema, operationRunId));
         }
         return work.run(c);
       } catch (SQLException e) {
         if (!isTransient(e) || attempt == ATTEMPTS) {
-          throw new WarehouseException(action + " " + schema + ": " + e.getMessage(), e);
+          throw new WarehouseException(action + " " + schema + ": " + describe(e), e);
         }
         LOG.warn(
             "{} {}: attempt {} of {} failed ({}), retrying in {} ms",

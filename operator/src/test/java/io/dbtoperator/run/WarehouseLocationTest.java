@@ -40,8 +40,7 @@ class WarehouseLocationTest {
   void namesTheOptionForUnknownSchemesAndParameters() {
     assertThatThrownBy(() -> WarehouseLocation.open("mysql://x/y", Map.<String, String>of()::get))
         .isInstanceOf(PlanException.class)
-        .hasMessageStartingWith(
-            "--warehouse \"mysql://x/y\": expected embedded:DIR or postgres://");
+        .hasMessageStartingWith("--warehouse \"mysql://x/y\": expected embedded:DIR, postgres://");
     assertThatThrownBy(
             () ->
                 WarehouseLocation.postgres(

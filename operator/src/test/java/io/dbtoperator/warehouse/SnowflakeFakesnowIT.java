@@ -2,15 +2,10 @@ package io.dbtoperator.warehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.dbtoperator.api.DbtProjectSpec.SnowflakeAuthentication;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,43 +42,13 @@ class SnowflakeFakesnowIT {
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC);
 
-  private static Process fakesnow;
+  private static FakesnowServer fakesnow;
   private static String serverUrl;
 
   @BeforeAll
   static void startFakesnow() throws Exception {
-    Path root = projectRoot();
-    Process setup =
-        new ProcessBuilder("bash", "scripts/setup-fakesnow.sh")
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve("operator/target/setup-fakesnow.log").toFile())
-            .start();
-    assertThat(setup.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    assertThat(setup.exitValue())
-        .as(Files.readString(root.resolve("operator/target/setup-fakesnow.log")))
-        .isZero();
-
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    fakesnow =
-        new ProcessBuilder(
-                root.resolve(".venv-fakesnow/bin/fakesnow").toString(),
-                "--server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                String.valueOf(port))
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve("operator/target/fakesnow.log").toFile())
-            .start();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> accepts(port));
-    serverUrl = "http://127.0.0.1:" + port;
+    fakesnow = FakesnowServer.start("warehouse");
+    serverUrl = fakesnow.serverUrl();
     try (Connection c =
             SnowflakeConnections.open(settings(SnowflakeAuthentication.password, null));
         Statement statement = c.createStatement()) {
@@ -95,27 +59,8 @@ class SnowflakeFakesnowIT {
   @AfterAll
   static void stopFakesnow() throws InterruptedException {
     if (fakesnow != null) {
-      fakesnow.destroy();
-      fakesnow.waitFor(10, TimeUnit.SECONDS);
+      fakesnow.close();
     }
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static Path projectRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("requirements-fakesnow.lock"))) {
-      dir = dir.getParent();
-    }
-    assertThat(dir).as("repository root holding requirements-fakesnow.lock").isNotNull();
-    return dir;
   }
 
   private static SnowflakeSettings settings(SnowflakeAuthentication auth, String pem) {

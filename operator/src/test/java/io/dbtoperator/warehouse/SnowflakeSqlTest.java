@@ -274,6 +274,31 @@ class SnowflakeSqlTest {
     assertThat(SnowflakeWarehouse.isTransient(new SQLException("bad login", "08001", 390100)))
         .isFalse();
     assertThat(SnowflakeWarehouse.isTransient(new SQLException("syntax", "42000", 1003))).isFalse();
+    assertThat(
+            SnowflakeWarehouse.isTransient(
+                new SQLException("Warehouse 'W' is suspended.", "57P03", 608)))
+        .as("a warehouse still resuming")
+        .isTrue();
+    assertThat(
+            SnowflakeWarehouse.isTransient(
+                new SQLException(
+                    "No active warehouse selected in the current session.", "57P03", 606)))
+        .isFalse();
+  }
+
+  @Test
+  void errorsNameSnowflakesCodeAndState() {
+    assertThat(
+            SnowflakeWarehouse.describe(
+                new SQLException(
+                    "SQL compilation error:\nSchema 'DB.LIVE' does not exist or not authorized.",
+                    "02000",
+                    2003)))
+        .isEqualTo(
+            "Snowflake error 002003 (02000): SQL compilation error: Schema 'DB.LIVE' does not"
+                + " exist or not authorized.");
+    assertThat(SnowflakeWarehouse.describe(new SQLException("driver closed", null, 0)))
+        .isEqualTo("driver closed");
   }
 
   private static void assertGolden(String name, List<String> statements) throws IOException {
