@@ -8,7 +8,7 @@
 #   dbt_parse_partial   `dbt parse` of commit 2 with commit 1's partial_parse.msgpack restored
 #   dbt_ls_warm         `dbt ls -s state:modified+` against commit 1's manifest, warm (the state
 #                       of commit 2's parse is in place)
-#   plan_cold           `bin/dbt-operator plan` of the two manifests, a cold JVM (C1 only)
+#   plan_cold           `scripts/dbt-operator plan` of the two manifests, a cold JVM (C1 only)
 #   plan_cold_c2        the same with `java -jar` (the JVM's default JIT), for comparison
 #   commit_to_plan      commit 2 checked out, the state restored, `dbt parse`, then the plan:
 #                       what the CLI does from a new commit to its plan
@@ -23,7 +23,7 @@ sizes=${SIZES:-"2000 5000 10000"}
 reps=${REPS:-3}
 schemas=20
 dbt=${DBT:-$root/.venv/bin/dbt}
-cli=("$root/bin/dbt-operator")
+cli=("$root/scripts/dbt-operator")
 jar=${DBT_OPERATOR_JAR:-$root/operator/target/dbt-operator.jar}
 [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DBT_OPERATOR_JAR="$jar"
