@@ -265,7 +265,10 @@ class S3ArtifactStoreIT extends ArtifactStoreContract {
                 + "/dbt/prod/analytics/jaffle/manifest/ failed: cannot reach "
                 + nowhere
                 + " after 3 attempts: ")
-        .hasMessageContaining("Connection refused");
+        // The SDK's netty pool reports a refused connection as such, or, on a loaded machine (a
+        // CI run), sometimes only as its acquire timeout; either way the endpoint is named.
+        .hasMessageMatching(
+            "(?s).*(Connection refused|Acquire operation took longer than 60000 milliseconds).*");
   }
 
   /** Checks the refusal's message, and that no message in its cause chain shows the secret. */
