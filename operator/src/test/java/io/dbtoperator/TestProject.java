@@ -69,6 +69,18 @@ public final class TestProject {
     file("dbt_project.yml", "name: " + projectName + "\nversion: '1.0'\nprofile: test\n");
   }
 
+  /**
+   * Project {@code loop}, whose schemas {@code a} and {@code b} read each other: {@code a2} in
+   * {@code a} reads {@code b1} in {@code b}, which reads {@code a1} in {@code a}.
+   */
+  public static TestProject schemaCycle(Path root) {
+    TestProject p = new TestProject(root, "", "loop");
+    p.model("a", "a1", "table", List.of());
+    p.model("b", "b1", "table", List.of("a1"));
+    p.model("a", "a2", "table", List.of("b1"));
+    return p;
+  }
+
   /** The standard test project: raw seeds, staging views, marts tables, reporting views. */
   public static TestProject shop(Path root) {
     return shop(root, "");

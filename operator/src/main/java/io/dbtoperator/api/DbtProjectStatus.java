@@ -1,5 +1,6 @@
 package io.dbtoperator.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.dbtoperator.plan.Action;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
@@ -39,15 +40,25 @@ public record DbtProjectStatus(
           String hash,
       @JsonPropertyDescription("Commit the plan starts from (the live commit).") String from,
       @JsonPropertyDescription("Commit the plan deploys.") String to,
-      @JsonPropertyDescription("Step counts by action, e.g. \"3 deploy, 1 refresh\".")
+      @JsonPropertyDescription(
+              "Schema counts by action, e.g. \"3 deploy, 1 refresh\"; a group counts each member.")
           String summary,
-      @JsonPropertyDescription("What happens to each schema.") List<Step> steps) {}
+      @JsonPropertyDescription(
+              "What happens to each schema, or to each group of schemas that read each other.")
+          List<Step> steps) {}
 
-  /** One schema's step of a plan. */
+  /** One schema's step of a plan, or one group's. */
   public record Step(
-      @JsonPropertyDescription("Warehouse schema name.") String schema,
+      @JsonPropertyDescription(
+              "Warehouse schema name; for a group, its members' names joined with \"+\".")
+          String schema,
       @JsonPropertyDescription("What happens to the schema.") Action action,
       @JsonPropertyDescription("Why, naming the files, models or settings involved.")
           List<String> reasons,
-      @JsonPropertyDescription("Number of nodes built; the rest is cloned.") Integer models) {}
+      @JsonPropertyDescription("Number of nodes built; the rest is cloned.") Integer models,
+      @JsonPropertyDescription(
+              "For a group: its schemas, built into staging together, tested, then swapped"
+                  + " together.")
+          @JsonInclude(JsonInclude.Include.NON_EMPTY)
+          List<String> members) {}
 }

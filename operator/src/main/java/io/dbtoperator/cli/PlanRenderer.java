@@ -9,9 +9,11 @@ import io.dbtoperator.plan.Plan;
 import io.dbtoperator.plan.PlanStep;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Prints plans as terraform-like text or as the JSON contract other tools read. */
 final class PlanRenderer {
+  private static final String MEMBER_INDENT = "  ";
   static final ObjectMapper JSON =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -47,34 +49,60 @@ final class PlanRenderer {
     return out.toString();
   }
 
-  /** One line per step: symbol, schema, action, model count, first reason; more reasons below. */
+  /**
+   * One line per step: symbol, schema, action, model count, first reason; more reasons below. A
+   * group's members follow it, indented.
+   */
   static String steps(List<PlanStep> steps) {
-    int schemaWidth = steps.stream().mapToInt(s -> s.schema().length()).max().orElse(6);
+    int schemaWidth =
+        Stream.concat(
+                steps.stream().map(s -> s.schema().length()),
+                steps.stream()
+                    .flatMap(s -> s.members().stream())
+                    .map(m -> MEMBER_INDENT.length() + m.schema().length()))
+            .mapToInt(Integer::intValue)
+            .max()
+            .orElse(6);
     StringBuilder out = new StringBuilder();
     for (PlanStep step : steps) {
-      boolean configOnly = !step.action().changes() && !step.configChanges().isEmpty();
-      String symbol = configOnly ? "*" : step.action().symbol();
-      String action = step.action().json() + (step.snapshotsOnly() ? " (snapshots)" : "");
-      String models = step.models().size() + (step.models().size() == 1 ? " model" : " models");
-      String head =
-          String.format(
-              "  %s %-" + schemaWidth + "s  %-23s %-10s  ", symbol, step.schema(), action, models);
-      String indent = " ".repeat(head.length());
-      List<String> lines = new ArrayList<>(step.reasons());
-      if (!step.configChanges().isEmpty()) {
-        lines.add(
-            "settings changed: "
-                + String.join(", ", step.configChanges())
-                + (step.action().changes() ? "" : " (applied without rebuild)"));
-      }
-      if (!step.removed().isEmpty()) {
-        lines.add("drops " + String.join(", ", step.removed()));
-      }
-      out.append(head).append(lines.isEmpty() ? "" : lines.get(0)).append('\n');
-      for (int i = 1; i < lines.size(); i++) {
-        out.append(indent).append(lines.get(i)).append('\n');
+      append(out, step, "", schemaWidth);
+      for (PlanStep member : step.members()) {
+        append(out, member, MEMBER_INDENT, schemaWidth);
       }
     }
     return out.toString();
+  }
+
+  private static void append(StringBuilder out, PlanStep step, String indent, int schemaWidth) {
+    boolean configOnly = !step.action().changes() && !step.configChanges().isEmpty();
+    String symbol = configOnly ? "*" : step.action().symbol();
+    String action =
+        step.action().json()
+            + (step.snapshotsOnly() ? " (snapshots)" : "")
+            + (step.isGroup() ? " (group)" : "");
+    String models = step.models().size() + (step.models().size() == 1 ? " model" : " models");
+    String head =
+        String.format(
+            "  %s%s %-" + (schemaWidth - indent.length()) + "s  %-23s %-10s  ",
+            indent,
+            symbol,
+            step.schema(),
+            action,
+            models);
+    String reasonIndent = " ".repeat(head.length());
+    List<String> lines = new ArrayList<>(step.reasons());
+    if (!step.configChanges().isEmpty() && !step.isGroup()) {
+      lines.add(
+          "settings changed: "
+              + String.join(", ", step.configChanges())
+              + (step.action().changes() ? "" : " (applied without rebuild)"));
+    }
+    if (!step.removed().isEmpty() && !step.isGroup()) {
+      lines.add("drops " + String.join(", ", step.removed()));
+    }
+    out.append(head).append(lines.isEmpty() ? "" : lines.get(0)).append('\n');
+    for (int i = 1; i < lines.size(); i++) {
+      out.append(reasonIndent).append(lines.get(i)).append('\n');
+    }
   }
 }

@@ -303,27 +303,38 @@ public final class ChangePlanner {
   }
 
   /**
-   * Marks the steps of schemas that read each other and that both build in this plan: they deploy
-   * as one unit. A member that does not build stays out; the others read its live version.
+   * Replaces the steps of schemas that read each other, and that all build in this plan, with one
+   * group step where the first of them stood: they deploy as one unit. A member that does not build
+   * stays out, as its own step; the others read its live version.
    */
   private static List<PlanStep> grouped(SchemaGraph graph, List<PlanStep> steps) {
-    Map<String, List<String>> building = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Map<String, List<PlanStep>> building = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (PlanStep step : steps) {
-      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+      SchemaGroup group = groupOf(graph, step);
       if (group != null && step.action().changes() && step.action() != Action.RETIRE) {
-        building.computeIfAbsent(group.members().get(0), k -> new ArrayList<>()).add(step.schema());
+        building.computeIfAbsent(group.members().get(0), k -> new ArrayList<>()).add(step);
       }
     }
     List<PlanStep> result = new ArrayList<>();
     for (PlanStep step : steps) {
-      SchemaGroup group = graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
-      List<String> members =
+      SchemaGroup group = groupOf(graph, step);
+      List<PlanStep> members =
           group == null ? List.of() : building.getOrDefault(group.members().get(0), List.of());
-      boolean together =
-          members.size() > 1 && members.stream().anyMatch(m -> m.equalsIgnoreCase(step.schema()));
-      result.add(together ? step.inGroup(members, group.reason()) : step);
+      if (members.size() < 2 || !members.contains(step)) {
+        result.add(step);
+      } else if (members.get(0) == step) {
+        result.add(PlanStep.group(members, group.reason(names(members))));
+      }
     }
     return result;
+  }
+
+  private static SchemaGroup groupOf(SchemaGraph graph, PlanStep step) {
+    return graph.schema(step.schema()).map(SchemaNode::group).orElse(null);
+  }
+
+  private static List<String> names(List<PlanStep> steps) {
+    return steps.stream().map(PlanStep::schema).toList();
   }
 
   private static PlanStep step(

@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  *
  * @param from live commit; null for a first deploy
  * @param to desired commit
- * @param steps one step per schema in dependency order, then retirements
+ * @param steps one step per schema, or per group of schemas that read each other, in dependency
+ *     order, then retirements
  * @param notes what limited the plan's precision, e.g. a missing manifest
  * @param hash identifies the plan's content, for spec.approvedPlan in Manual apply mode
  */
@@ -29,16 +30,28 @@ public record Plan(String from, String to, List<PlanStep> steps, List<String> no
     return steps.stream().anyMatch(s -> s.action().changes() || !s.configChanges().isEmpty());
   }
 
-  /** Counts by action, e.g. "3 deploy, 1 refresh"; "no changes" when nothing happens. */
+  /** The steps the engine runs, one per schema: a group's members in place of the group. */
+  @JsonIgnore
+  public List<PlanStep> schemaSteps() {
+    return steps.stream().flatMap(s -> s.schemaSteps().stream()).toList();
+  }
+
+  /**
+   * Schema counts by action, e.g. "3 deploy, 1 refresh" (a group counts each member); "no changes"
+   * when nothing happens.
+   */
   public String summary() {
+    List<PlanStep> schemaSteps = schemaSteps();
     Map<Action, Long> counts =
-        steps.stream()
+        schemaSteps.stream()
             .filter(s -> s.action().changes())
             .collect(
                 Collectors.groupingBy(
                     PlanStep::action, () -> new EnumMap<>(Action.class), Collectors.counting()));
     long configOnly =
-        steps.stream().filter(s -> !s.action().changes() && !s.configChanges().isEmpty()).count();
+        schemaSteps.stream()
+            .filter(s -> !s.action().changes() && !s.configChanges().isEmpty())
+            .count();
     String text =
         counts.entrySet().stream()
             .map(e -> e.getValue() + " " + e.getKey().json())

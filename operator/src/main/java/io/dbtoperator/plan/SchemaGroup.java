@@ -17,12 +17,18 @@ public record SchemaGroup(List<String> members, List<String> causes) {
     causes = List.copyOf(causes);
   }
 
-  /** Why the group deploys as one unit, naming its schemas and what ties them. */
-  public String reason() {
-    return "deployed as one unit with "
-        + String.join(", ", members)
-        + ": these schemas read each other ("
+  /**
+   * Why {@code building}, the members that build in a plan, deploy as one unit, naming what ties
+   * the group and the members that stay live.
+   */
+  public String reason(List<String> building) {
+    List<String> live =
+        members.stream().filter(m -> building.stream().noneMatch(m::equalsIgnoreCase)).toList();
+    return "schemas that read each other ("
         + String.join("; ", causes)
-        + "); they are built into staging together and swapped together";
+        + ") deploy as one unit: built into staging together, tested, then swapped together"
+        + (live.isEmpty()
+            ? ""
+            : "; " + String.join(", ", live) + " builds nothing and is read live");
   }
 }

@@ -218,7 +218,7 @@ public final class DbtProjectReconciler implements Reconciler<DbtProject> {
                 || plan.hash().equals(project.getSpec().approvedPlan());
         if (!approved) {
           status.awaitingApproval(plan);
-          plan.steps().forEach(s -> awaiting.add(s.schema()));
+          plan.schemaSteps().forEach(s -> awaiting.add(s.schema()));
         } else {
           if (project.getSpec().applyMode() == ApplyMode.Manual
               && transitions.wasAwaitingApproval()) {

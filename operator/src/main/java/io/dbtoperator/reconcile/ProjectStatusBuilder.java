@@ -73,7 +73,11 @@ final class ProjectStatusBuilder {
 
   private static DbtProjectStatus.Step step(PlanStep step) {
     return new DbtProjectStatus.Step(
-        step.schema(), step.action(), step.reasons(), step.models().size());
+        step.schema(),
+        step.action(),
+        step.reasons(),
+        step.models().size(),
+        step.members().stream().map(PlanStep::schema).toList());
   }
 
   void parsing(String commit) {

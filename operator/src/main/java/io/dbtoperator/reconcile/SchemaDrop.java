@@ -176,7 +176,11 @@ final class SchemaDrop {
       return Optional.empty();
     }
     return status.plan().steps().stream()
-        .filter(s -> s.schema().equalsIgnoreCase(schema))
+        .filter(
+            s ->
+                s.schema().equalsIgnoreCase(schema)
+                    || (s.members() != null
+                        && s.members().stream().anyMatch(schema::equalsIgnoreCase)))
         .filter(s -> s.action() != Action.RETIRE)
         .findFirst()
         .map(

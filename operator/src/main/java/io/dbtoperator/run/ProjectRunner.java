@@ -174,7 +174,11 @@ public final class ProjectRunner {
     listener.planned(plan);
     List<SchemaOutcome> outcomes =
         engine.apply(
-            workspace, config(commit), skipAlreadyLive(plan.steps(), commit), RunType.MANUAL, true);
+            workspace,
+            config(commit),
+            skipAlreadyLive(plan.schemaSteps(), commit),
+            RunType.MANUAL,
+            true);
     return new DeployResult(plan, outcomes);
   }
 
@@ -189,7 +193,7 @@ public final class ProjectRunner {
         engine.advance(
             workspace,
             config(commit),
-            skipAlreadyLive(plan.steps(), commit),
+            skipAlreadyLive(plan.schemaSteps(), commit),
             RunType.MANUAL,
             true,
             maxRunning,

@@ -9,13 +9,6 @@ import io.dbtoperator.state.RunStatus;
 import io.dbtoperator.state.SchemaState;
 import io.dbtoperator.state.StateStoreException;
 import io.dbtoperator.warehouse.StagingSchema;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -300,44 +293,19 @@ final class SchemaRun {
    */
   private StepResult runDbt(
       Map<String, String> redirect, List<List<String>> commands, String what) {
-    String runDir = runDir();
     BuildRequest request =
-        new BuildRequest(run.id(), schema.name(), runDir, redirect, commands, queryTag());
-    Path log = context.workspace().root().resolve(runDir).resolve(RunFiles.DBT_LOG);
-    BuildStatus status;
-    try {
-      Files.createDirectories(log.getParent());
-      try (BufferedWriter writer =
-          Files.newBufferedWriter(
-              log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-        status =
-            context
-                .builds()
-                .advance(
-                    request,
-                    line -> {
-                      try {
-                        writer.write(line);
-                        writer.write(System.lineSeparator());
-                      } catch (IOException e) {
-                        throw new UncheckedIOException("cannot write " + log, e);
-                      }
-                      if (progress.accept(line)) {
-                        context.listener().progress(schema.name(), progress);
-                      }
-                    });
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + log, e);
-    }
+        new BuildRequest(
+            run.id(),
+            schema.name(),
+            runDir(),
+            redirect,
+            commands,
+            BuildCall.queryTag(context.project(), schema.name(), run.id()));
+    BuildStatus status = BuildCall.advance(context, request, progress);
     if (status instanceof BuildStatus.Running running) {
       return new StepResult(null, running.detail());
     }
     BuildStatus.Finished finished = (BuildStatus.Finished) status;
-    if (progress.acceptRunResults(
-        context.workspace().targetPath(runDir).resolve("run_results.json"))) {
-      context.listener().progress(schema.name(), progress);
-    }
     if (finished.exitCode() == 0) {
       return StepResult.DONE;
     }
@@ -348,16 +316,6 @@ final class SchemaRun {
 
   private String runDir() {
     return RunFiles.runDir(schema.name(), run.id());
-  }
-
-  private String queryTag() {
-    return "{\"app\":\"dbt-operator\",\"project\":\""
-        + context.project().replace("\"", "")
-        + "\",\"schema\":\""
-        + schema.name()
-        + "\",\"run\":\""
-        + run.id()
-        + "\"}";
   }
 
   private void record() {

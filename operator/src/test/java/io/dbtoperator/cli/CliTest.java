@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +103,57 @@ class CliTest {
             Plan: 2 deploy. Hash: %s
             """
                 .formatted(hash));
+  }
+
+  @Test
+  void schemasThatReadEachOtherShowAsOneGroupStepWithItsMembers() throws Exception {
+    TestProject loop = TestProject.schemaCycle(temp.resolve("loop"));
+    loop.model("c", "c1", "table", List.of("a2"));
+    String from = loop.commit("cycle");
+    Path before = loop.writeManifest();
+    loop.edit("model.loop.a1", "select 2 as id");
+    String to = loop.commit("a1 changes");
+    Path after = loop.writeManifest();
+    String[] args = {
+      "plan",
+      "--repo",
+      loop.root().toString(),
+      "--from",
+      from,
+      "--to",
+      to,
+      "--from-manifest",
+      before.toString(),
+      "--to-manifest",
+      after.toString()
+    };
+
+    Result text = run(args);
+    Result json =
+        run(Stream.concat(Stream.of(args), Stream.of("--output", "json")).toArray(String[]::new));
+
+    String hash = text.out().replaceAll("(?s).*Hash: ([0-9a-f]{16}).*", "$1");
+    assertThat(text.out().replace(from.substring(0, 7), "<v1>").replace(to.substring(0, 7), "<v2>"))
+        .isEqualTo(
+            """
+            dbt-operator plan: <v1> -> <v2>
+
+              ~ a+b  deploy (group)          3 models    schemas that read each other (model.loop.a2 in a reads model.loop.b1 in b; model.loop.b1 in b reads model.loop.a1 in a) deploy as one unit: built into staging together, tested, then swapped together
+                ~ a  deploy                  2 models    model.loop.a1 changed (models/a/a1.sql)
+                ~ b  deploy                  1 model     reads changed models upstream in a
+              ~ c    deploy                  1 model     reads changed models upstream in a
+
+            Plan: 3 deploy. Hash: %s
+            """
+                .formatted(hash));
+    JsonNode group = new ObjectMapper().readTree(json.out()).get("steps").get(0);
+    assertThat(group.get("schema").asText()).isEqualTo("a+b");
+    assertThat(group.get("models").toString())
+        .isEqualTo("[\"model.loop.a1\",\"model.loop.a2\",\"model.loop.b1\"]");
+    assertThat(group.get("members").get(1).get("schema").asText()).isEqualTo("b");
+    assertThat(group.get("members").get(1).get("models").toString())
+        .isEqualTo("[\"model.loop.b1\"]");
+    assertThat(group.has("group")).as("the per-schema group field is the engine's").isFalse();
   }
 
   @Test

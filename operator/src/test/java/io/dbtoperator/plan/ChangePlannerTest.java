@@ -806,10 +806,7 @@ class ChangePlannerTest {
 
   @Test
   void schemasThatReadEachOtherDeployAsOneGroupWithTheirReason() {
-    TestProject project = new TestProject(temp.resolve("repo"), "", "loop");
-    project.model("a", "a1", "table", List.of());
-    project.model("b", "b1", "table", List.of("a1"));
-    project.model("a", "a2", "table", List.of("b1"));
+    TestProject project = TestProject.schemaCycle(temp.resolve("repo"));
     project.model("c", "c1", "table", List.of("a2"));
     String from = project.commit("cycle");
     Manifest fromManifest = project.manifest();
@@ -820,33 +817,54 @@ class ChangePlannerTest {
     Plan change = plan(project, from, fromManifest, to, project.manifest());
 
     String reason =
-        "deployed as one unit with a, b: these schemas read each other (model.loop.a2 in a"
-            + " reads model.loop.b1 in b; model.loop.b1 in b reads model.loop.a1 in a); they are"
-            + " built into staging together and swapped together";
+        "schemas that read each other (model.loop.a2 in a reads model.loop.b1 in b;"
+            + " model.loop.b1 in b reads model.loop.a1 in a) deploy as one unit: built into"
+            + " staging together, tested, then swapped together";
     assertThat(first.steps())
-        .extracting(PlanStep::schema, PlanStep::group, PlanStep::dependsOn)
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::reasons, PlanStep::dependsOn)
         .containsExactly(
-            tuple("a", List.of("a", "b"), List.of()),
-            tuple("b", List.of("a", "b"), List.of()),
-            tuple("c", List.of(), List.of("a")));
-    assertThat(first.steps().get(0).reasons())
-        .containsExactly("first deploy: nothing is live yet", reason);
+            tuple("a+b", Action.FULL_DEPLOY, List.of(reason), List.of()),
+            tuple(
+                "c",
+                Action.FULL_DEPLOY,
+                List.of("first deploy: nothing is live yet"),
+                List.of("a")));
+    assertThat(first.steps().get(0).members())
+        .extracting(PlanStep::schema, PlanStep::reasons)
+        .containsExactly(
+            tuple("a", List.of("first deploy: nothing is live yet")),
+            tuple("b", List.of("first deploy: nothing is live yet")));
     assertThat(change.steps())
-        .extracting(PlanStep::schema, PlanStep::action, PlanStep::group, PlanStep::models)
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
         .containsExactly(
-            tuple("a", Action.DEPLOY, List.of("a", "b"), List.of("model.loop.a1", "model.loop.a2")),
-            tuple("b", Action.DEPLOY, List.of("a", "b"), List.of("model.loop.b1")),
-            tuple("c", Action.DEPLOY, List.of(), List.of("model.loop.c1")));
-    assertThat(change.steps().get(1).reasons())
+            tuple("a+b", Action.DEPLOY, List.of("model.loop.a1", "model.loop.a2", "model.loop.b1")),
+            tuple("c", Action.DEPLOY, List.of("model.loop.c1")));
+    assertThat(change.steps().get(0).members())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models, PlanStep::reasons)
+        .containsExactly(
+            tuple(
+                "a",
+                Action.DEPLOY,
+                List.of("model.loop.a1", "model.loop.a2"),
+                List.of("model.loop.a1 config changed: materialized \"table\" -> \"view\"")),
+            tuple(
+                "b",
+                Action.DEPLOY,
+                List.of("model.loop.b1"),
+                List.of("reads changed models upstream in a")));
+    // The engine runs one step per schema, each naming its group and why.
+    assertThat(change.schemaSteps())
+        .extracting(PlanStep::schema, PlanStep::group)
+        .containsExactly(
+            tuple("a", List.of("a", "b")), tuple("b", List.of("a", "b")), tuple("c", List.of()));
+    assertThat(change.schemaSteps().get(1).reasons())
         .containsExactly("reads changed models upstream in a", reason);
+    assertThat(change.summary()).isEqualTo("3 deploy");
   }
 
   @Test
   void aGroupMemberThatBuildsNothingLeavesTheOtherToDeployAlone() {
-    TestProject project = new TestProject(temp.resolve("repo"), "", "loop");
-    project.model("a", "a1", "table", List.of());
-    project.model("b", "b1", "table", List.of("a1"));
-    project.model("a", "a2", "table", List.of("b1"));
+    TestProject project = TestProject.schemaCycle(temp.resolve("repo"));
     String from = project.commit("cycle");
     Manifest fromManifest = project.manifest();
     project.model("a", "a2", "view", List.of("b1"));

@@ -162,34 +162,33 @@ class FixturePlanTest {
             OperatorConfig.EMPTY);
 
     assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::group, PlanStep::dependsOn)
+        .extracting(PlanStep::schema, PlanStep::dependsOn)
         .containsExactly(
-            tuple("analytics", List.of(), List.of()),
-            tuple("db96", List.of(), List.of()),
-            tuple("vds", List.of(), List.of("db96")),
-            tuple("clearinghouse", List.of("clearinghouse", "diagnostics"), List.of("vds")),
-            tuple(
-                "diagnostics",
-                List.of("clearinghouse", "diagnostics"),
-                List.of("analytics", "vds")),
-            tuple("geo", List.of(), List.of("analytics", "clearinghouse", "vds")),
-            tuple(
-                "imputation",
-                List.of(),
-                List.of("analytics", "clearinghouse", "diagnostics", "vds")),
+            tuple("analytics", List.of()),
+            tuple("db96", List.of()),
+            tuple("vds", List.of("db96")),
+            tuple("clearinghouse+diagnostics", List.of("analytics", "vds")),
+            tuple("geo", List.of("analytics", "clearinghouse", "vds")),
+            tuple("imputation", List.of("analytics", "clearinghouse", "diagnostics", "vds")),
             tuple(
                 "performance",
-                List.of(),
                 List.of("analytics", "clearinghouse", "diagnostics", "geo", "imputation", "vds")),
-            tuple(
-                "quality",
-                List.of(),
-                List.of("clearinghouse", "diagnostics", "imputation", "performance")));
-    assertThat(plan.steps().get(3).reasons())
-        .last()
+            tuple("quality", List.of("clearinghouse", "diagnostics", "imputation", "performance")));
+    PlanStep group = plan.steps().get(3);
+    assertThat(group.members())
+        .extracting(PlanStep::schema, PlanStep::dependsOn)
+        .containsExactly(
+            tuple("clearinghouse", List.of("vds")),
+            tuple("diagnostics", List.of("analytics", "vds")));
+    assertThat(group.models())
+        .hasSize(group.members().get(0).models().size() + group.members().get(1).models().size());
+    assertThat(group.reasons())
+        .singleElement()
         .asString()
-        .startsWith(
-            "deployed as one unit with clearinghouse, diagnostics: these schemas read each other (");
+        .startsWith("schemas that read each other (")
+        .endsWith(
+            ") deploy as one unit: built into staging together, tested, then swapped together");
+    assertThat(plan.summary()).isEqualTo("9 full-deploy");
   }
 
   @Test
@@ -200,32 +199,33 @@ class FixturePlanTest {
     Plan plan = plan(FROM, before, after, List.of(), OperatorConfig.EMPTY);
 
     String m = "model.ethereum_models.";
-    List<String> group = List.of("core", "silver", "silver_nft");
     assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::action, PlanStep::group, PlanStep::models)
+        .extracting(PlanStep::schema, PlanStep::action)
         .containsExactly(
-            tuple("bronze", Action.NOOP, List.of(), List.of()),
+            tuple("bronze", Action.NOOP),
+            tuple("core+silver+silver_nft", Action.DEPLOY),
+            tuple("silver_dex", Action.NOOP),
+            tuple("sushi", Action.NOOP));
+    assertThat(plan.steps().get(1).members())
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::models)
+        .containsExactly(
             tuple(
                 "core",
                 Action.DEPLOY,
-                group,
                 List.of(
                     m + "core__ez_nft_mints",
                     m + "core__ez_nft_sales",
                     m + "core__ez_nft_transfers",
                     m + "core__sv_ez_nft_sales",
                     m + "core__sv_ez_nft_transfers")),
-            tuple("silver", Action.DEPLOY, group, List.of(m + "silver__nft_transfers")),
-            tuple("silver_dex", Action.NOOP, List.of(), List.of()),
+            tuple("silver", Action.DEPLOY, List.of(m + "silver__nft_transfers")),
             tuple(
                 "silver_nft",
                 Action.DEPLOY,
-                group,
                 List.of(
                     m + "silver_nft__looksrare_sales",
                     m + "silver_nft__metadata",
-                    m + "silver_nft__opensea_sales")),
-            tuple("sushi", Action.NOOP, List.of(), List.of()));
+                    m + "silver_nft__opensea_sales")));
     assertThat(plan.summary()).isEqualTo("3 deploy");
   }
 

@@ -276,12 +276,13 @@ class SchemaGraphTest {
             "reports ViewOnly 1 <- [marts]");
     assertThat(graph.schema("staging").orElseThrow().dependsOnOutsideGroup())
         .containsExactly("raw");
-    assertThat(graph.schema("marts").orElseThrow().group().reason())
+    assertThat(graph.schema("marts").orElseThrow().group().reason(List.of("marts", "staging")))
         .isEqualTo(
-            "deployed as one unit with marts, staging: these schemas read each other"
-                + " (model.p.a in marts reads model.p.b in staging; model.p.c in staging reads"
-                + " model.p.d in marts); they are built into staging together and swapped"
-                + " together");
+            "schemas that read each other (model.p.a in marts reads model.p.b in staging;"
+                + " model.p.c in staging reads model.p.d in marts) deploy as one unit: built into"
+                + " staging together, tested, then swapped together");
+    assertThat(graph.schema("marts").orElseThrow().group().reason(List.of("marts")))
+        .endsWith("swapped together; staging builds nothing and is read live");
   }
 
   @Test

@@ -1,9 +1,13 @@
 package io.dbtoperator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.dbtoperator.api.DbtProject;
 import io.dbtoperator.api.DbtProjectStatus;
+import io.dbtoperator.plan.Action;
+import io.dbtoperator.plan.Plan;
+import io.dbtoperator.plan.PlanStep;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.List;
@@ -71,6 +75,56 @@ class ProjectStatusBuilderTest {
     DbtProjectStatus ready = third.build();
     assertThat(condition(ready, "Ready").getLastTransitionTime()).isEqualTo(T1.toString());
     assertThat(ready.conditions()).extracting(Condition::getType).containsExactly("Ready");
+  }
+
+  @Test
+  void aGroupOfSchemasIsOnePlanStepNamingItsMembers() {
+    PlanStep a =
+        new PlanStep(
+            "a",
+            Action.DEPLOY,
+            List.of("a1 changed"),
+            List.of("m.a1"),
+            List.of(),
+            null,
+            null,
+            false);
+    PlanStep b =
+        new PlanStep(
+            "b",
+            Action.DEPLOY,
+            List.of("reads a"),
+            List.of("m.b1", "m.b2"),
+            List.of("raw"),
+            null,
+            null,
+            false);
+    PlanStep c =
+        new PlanStep(
+            "c", Action.NOOP, List.of("unchanged"), List.of(), List.of("a"), null, null, false);
+    Plan plan =
+        new Plan(
+            "0000000",
+            SHA,
+            List.of(PlanStep.group(List.of(a, b), "they read each other"), c),
+            List.of(),
+            "h1");
+    ProjectStatusBuilder builder = new ProjectStatusBuilder(project(null), T0);
+    builder.plan(plan);
+
+    DbtProjectStatus status = builder.build();
+
+    assertThat(status.plan().summary()).isEqualTo("2 deploy");
+    assertThat(status.plan().steps())
+        .extracting(
+            DbtProjectStatus.Step::schema,
+            DbtProjectStatus.Step::action,
+            DbtProjectStatus.Step::models,
+            DbtProjectStatus.Step::members)
+        .containsExactly(
+            tuple("a+b", Action.DEPLOY, 3, List.of("a", "b")),
+            tuple("c", Action.NOOP, 0, List.of()));
+    assertThat(status.plan().steps().get(0).reasons()).containsExactly("they read each other");
   }
 
   @Test

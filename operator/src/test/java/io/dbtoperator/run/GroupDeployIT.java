@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import io.dbtoperator.git.JGitRepository;
+import io.dbtoperator.plan.Action;
 import io.dbtoperator.plan.Plan;
 import io.dbtoperator.plan.PlanStep;
 import io.dbtoperator.state.RunCounts;
@@ -179,12 +180,18 @@ class GroupDeployIT {
       reader.join();
     }
 
+    // One group step for a and b, which read each other; c reads a and follows it.
     assertThat(plan.steps())
-        .extracting(PlanStep::schema, PlanStep::group, PlanStep::dependsOn)
+        .extracting(PlanStep::schema, PlanStep::action, PlanStep::dependsOn)
         .containsExactly(
-            tuple("a", List.of("a", "b"), List.of()),
-            tuple("b", List.of("a", "b"), List.of()),
-            tuple("c", List.of(), List.of("a")));
+            tuple("a+b", Action.DEPLOY, List.of()), tuple("c", Action.DEPLOY, List.of("a")));
+    assertThat(plan.steps().get(0).members())
+        .extracting(PlanStep::schema)
+        .containsExactly("a", "b");
+    assertThat(plan.steps().get(0).reasons())
+        .singleElement()
+        .asString()
+        .contains("deploy as one unit: built into staging together, tested, then swapped together");
     assertThat(second.outcomes())
         .as(second.outcomes().toString())
         .allMatch(o -> o.result() == SchemaOutcome.Result.LIVE);
@@ -249,6 +256,52 @@ class GroupDeployIT {
         .extracting(p -> p.outcome().result())
         .containsOnly(SchemaOutcome.Result.LIVE);
     assertThat(PostgresHarness.rows(pg, "select version from c.c_report")).containsExactly("2");
+  }
+
+  /**
+   * Another holder takes a member's lease (its own expired) after the unit built and granted, just
+   * before the swap: no member swaps, every member fails naming the lost lease, and live stays on
+   * the previous commit for the whole unit and its dependent.
+   */
+  @Test
+  void aLeaseLostBeforeTheSwapFailsTheWholeUnitAndLeavesLiveUnchanged() {
+    runner(T0).deploy(commitVersion(1, "v1"));
+    String v2 = commitVersion(2, "v2");
+    Instant deployAt = T0.plusSeconds(3600);
+    StepHook intruder =
+        (schema, done) -> {
+          if (schema.equals("b") && done == RunStep.GRANT) {
+            // A second process whose clock is past the lease's expiry takes it over.
+            try (StateStore other =
+                SqliteStateStore.open(
+                    temp.resolve("state.db"),
+                    Clock.fixed(deployAt.plus(Duration.ofHours(1)), ZoneOffset.UTC))) {
+              assertThat(other.tryAcquireLease(PROJECT, "b", "intruder", Duration.ofHours(2)))
+                  .isPresent();
+            }
+          }
+        };
+
+    var second = runner(deployAt, intruder).deploy(v2);
+
+    assertThat(second.outcomes())
+        .extracting(SchemaOutcome::schema, SchemaOutcome::result)
+        .containsExactly(
+            tuple("a", SchemaOutcome.Result.FAILED),
+            tuple("b", SchemaOutcome.Result.FAILED),
+            tuple("c", SchemaOutcome.Result.WAITING));
+    assertThat(second.outcomes().get(1).message()).isEqualTo("lost the lease of b before SWAP");
+    assertThat(second.outcomes().get(0).message())
+        .isEqualTo(
+            "not swapped: b, deployed with it as one unit, failed (lost the lease of b before"
+                + " SWAP); live is unchanged");
+    for (String table : List.of("a.a_base", "b.b_mid", "a.a_top", "c.c_report")) {
+      assertThat(PostgresHarness.rows(pg, "select version from " + table))
+          .as(table)
+          .containsExactly("1");
+    }
+    assertThat(previousVersions("a")).isEmpty();
+    assertThat(previousVersions("b")).isEmpty();
   }
 
   /**
