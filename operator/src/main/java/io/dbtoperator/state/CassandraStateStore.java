@@ -4,21 +4,9 @@ import static io.dbtoperator.state.StoreArguments.requirePageLimit;
 import static io.dbtoperator.state.StoreArguments.requirePositive;
 import static io.dbtoperator.state.StoreArguments.requireVersion;
 
-import com.datastax.oss.driver.api.core.AllNodesFailedException;
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.CqlSessionBuilder;
-import com.datastax.oss.driver.api.core.DriverException;
-import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
-import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import com.datastax.oss.driver.api.core.cql.Statement;
-import com.datastax.oss.driver.internal.core.retry.DefaultRetryPolicy;
-import java.io.ByteArrayInputStream;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,10 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * State store in a Cassandra or DataStax Astra keyspace. Every write the contract calls a
@@ -48,11 +32,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class CassandraStateStore implements StateStore {
 
-  /** Version of the table layout written by this build; bump it together with a migration. */
-  public static final int SCHEMA_VERSION = 1;
-
-  // DDL waits for the whole cluster to agree on the schema, which takes longer than a request.
-  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
+  /** Version of the table layout written by this build (see {@link CassandraLayout}). */
+  public static final int SCHEMA_VERSION = CassandraLayout.VERSION;
 
   // Cassandra TTLs run on the servers' clocks, lease expiry on the injected clock. Expiry is
   // decided only by the expires_at column against the injected clock; the TTL merely removes
@@ -64,28 +45,13 @@ public final class CassandraStateStore implements StateStore {
   // another writer changed the lease in between, so a few suffice before reporting it as taken.
   private static final int LEASE_ATTEMPTS = 5;
 
-  // The columns a run update may change, in the order of runUpdateValues.
-  private static final String RUN_UPDATABLE_COLUMNS =
-      "status, ended_at, models_total, models_succeeded, models_failed, models_skipped,"
-          + " tests_passed, tests_failed, log_location, last_completed_step, message";
-
-  private static final String RUN_COLUMNS =
-      "project, schema_name, id, type, started_at, " + RUN_UPDATABLE_COLUMNS + ", version";
-
-  private static final String SCHEMA_COLUMNS =
-      "project, schema_name, live_commit, last_refresh, last_full_refresh, last_snapshot, version";
-
-  private final CqlSession session;
+  private final CassandraSession db;
   private final String location;
-  private final String keyspace;
   private final Clock clock;
-  private final Map<String, PreparedStatement> prepared = new LinkedHashMap<>();
-  private volatile boolean closed;
 
-  private CassandraStateStore(CqlSession session, CassandraSettings settings, Clock clock) {
-    this.session = session;
+  private CassandraStateStore(CassandraSession db, CassandraSettings settings, Clock clock) {
+    this.db = db;
     this.location = settings.location();
-    this.keyspace = settings.keyspace();
     this.clock = clock;
   }
 
@@ -97,274 +63,14 @@ public final class CassandraStateStore implements StateStore {
    *     keyspace is missing on Astra, or the store was written by a newer build
    */
   public static CassandraStateStore open(CassandraSettings settings, Clock clock) {
-    CqlSession session = connect(settings);
-    CassandraStateStore store = new CassandraStateStore(session, settings, clock);
+    CassandraSession db = CassandraSession.connect(settings);
     try {
-      store.initialize(settings);
+      CassandraLayout.create(db, settings);
     } catch (RuntimeException e) {
-      session.close();
+      db.close();
       throw e;
     }
-    return store;
-  }
-
-  private static CqlSession connect(CassandraSettings settings) {
-    Duration connectTimeout = settings.connectTimeout();
-    DriverConfigLoader config =
-        DriverConfigLoader.programmaticBuilder()
-            .withString(DefaultDriverOption.SESSION_NAME, "dbt-operator-state")
-            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, settings.requestTimeout())
-            .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "LOCAL_QUORUM")
-            .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "LOCAL_SERIAL")
-            // Lightweight transactions must not be retried blindly: statements are not idempotent
-            // unless marked so, and the default policy retries only those on other nodes.
-            .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, false)
-            .withClass(DefaultDriverOption.RETRY_POLICY_CLASS, DefaultRetryPolicy.class)
-            .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, connectTimeout)
-            .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, connectTimeout)
-            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, connectTimeout)
-            .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, DDL_TIMEOUT)
-            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, DDL_TIMEOUT)
-            // Schema metadata is not used (the keyspace check queries system_schema), and keeping
-            // it costs a debounced refresh after every DDL statement.
-            .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
-            // Fail the open instead of reconnecting in the background forever.
-            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
-            .build();
-    CqlSessionBuilder builder = CqlSession.builder().withConfigLoader(config);
-    if (settings.isAstra()) {
-      builder.withCloudSecureConnectBundle(
-          new ByteArrayInputStream(settings.secureConnectBundle().zip()));
-    } else {
-      for (CassandraSettings.ContactPoint point : settings.contactPoints()) {
-        builder.addContactPoint(InetSocketAddress.createUnresolved(point.host(), point.port()));
-      }
-      builder.withLocalDatacenter(settings.localDatacenter());
-    }
-    if (settings.username() != null) {
-      builder.withAuthCredentials(settings.username(), settings.password());
-    }
-    CompletableFuture<CqlSession> connecting = builder.buildAsync().toCompletableFuture();
-    try {
-      // The driver tries contact points one after another, each up to the connect timeout; the
-      // overall bound keeps "unreachable" to seconds however many points are listed.
-      return connecting.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      connecting.thenAccept(CqlSession::closeAsync);
-      throw new StateStoreException(
-          "state store "
-              + settings.location()
-              + ": open failed: unreachable, no connection within "
-              + connectTimeout.toSeconds()
-              + " s",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connecting.thenAccept(CqlSession::closeAsync);
-      throw new StateStoreException("state store " + settings.location() + ": open interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      String problem =
-          cause instanceof AllNodesFailedException
-              ? "unreachable: " + cause.getMessage()
-              : String.valueOf(cause.getMessage());
-      throw new StateStoreException(
-          "state store " + settings.location() + ": open failed: " + problem, cause);
-    }
-  }
-
-  private void initialize(CassandraSettings settings) {
-    if (settings.isAstra()) {
-      Row found =
-          execute(
-                  "open",
-                  SimpleStatement.newInstance(
-                          "SELECT keyspace_name FROM system_schema.keyspaces"
-                              + " WHERE keyspace_name = ?",
-                          keyspace)
-                      .setIdempotent(true))
-              .one();
-      if (found == null) {
-        throw new StateStoreException(
-            "state store "
-                + location
-                + ": open failed: keyspace "
-                + keyspace
-                + " does not exist; Astra creates keyspaces outside CQL, so create it in the"
-                + " Astra console (or with the Astra DevOps API) and try again");
-      }
-    } else {
-      ddl(
-          "CREATE KEYSPACE IF NOT EXISTS "
-              + keyspace
-              + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': "
-              + settings.replicationFactor()
-              + "}");
-    }
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("schema_version")
-            + " (id int PRIMARY KEY, version int)");
-    Row stored =
-        execute(
-                "open",
-                SimpleStatement.newInstance(
-                        "SELECT version FROM " + table("schema_version") + " WHERE id = 1")
-                    .setIdempotent(true))
-            .one();
-    if (stored != null && stored.getInt("version") > SCHEMA_VERSION) {
-      throw new StateStoreException(
-          "state store "
-              + location
-              + ": open failed: the store has schema version "
-              + stored.getInt("version")
-              + " but this build of dbt-operator knows versions up to "
-              + SCHEMA_VERSION
-              + "; upgrade dbt-operator to use this store");
-    }
-    // Version 1 is the first layout; steps from older versions will go here, before the DDL.
-    createTables();
-    if (stored == null) {
-      execute(
-          "open",
-          SimpleStatement.newInstance(
-              "INSERT INTO "
-                  + table("schema_version")
-                  + " (id, version) VALUES (1, ?) IF NOT EXISTS",
-              SCHEMA_VERSION));
-    }
-    prepareStatements();
-  }
-
-  private void createTables() {
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("schema_state")
-            + " (project text, schema_name text, live_commit text, last_refresh timestamp,"
-            + " last_full_refresh timestamp, last_snapshot timestamp, version bigint,"
-            + " PRIMARY KEY ((project), schema_name))");
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("run")
-            + " (project text, schema_name text, bucket int, started_at timestamp, id text,"
-            + " type text, status text, ended_at timestamp, models_total int,"
-            + " models_succeeded int, models_failed int, models_skipped int, tests_passed int,"
-            + " tests_failed int, log_location text, last_completed_step text, message text,"
-            + " version bigint,"
-            + " PRIMARY KEY ((project, schema_name, bucket), started_at, id))"
-            + " WITH CLUSTERING ORDER BY (started_at DESC, id DESC)");
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("run_by_id")
-            + " (project text, schema_name text, id text, started_at timestamp,"
-            + " PRIMARY KEY ((project, schema_name, id)))");
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("run_partition")
-            + " (project text, bucket int, schema_name text,"
-            + " PRIMARY KEY ((project), bucket, schema_name))"
-            + " WITH CLUSTERING ORDER BY (bucket DESC, schema_name ASC)");
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("manifest_pointer")
-            + " (project text PRIMARY KEY, git_commit text, location text, updated_at timestamp,"
-            + " version bigint)");
-    ddl(
-        "CREATE TABLE IF NOT EXISTS "
-            + table("schema_lease")
-            + " (project text, schema_name text, holder text, expires_at timestamp,"
-            + " PRIMARY KEY ((project, schema_name)))");
-  }
-
-  private void prepareStatements() {
-    prepare(
-        "schema",
-        "SELECT " + SCHEMA_COLUMNS + " FROM KS.schema_state WHERE project = ? AND schema_name = ?");
-    prepare("schemas", "SELECT " + SCHEMA_COLUMNS + " FROM KS.schema_state WHERE project = ?");
-    prepare("projects", "SELECT DISTINCT project FROM KS.schema_state");
-    prepare(
-        "insertSchema",
-        "INSERT INTO KS.schema_state (project, schema_name, live_commit, last_refresh,"
-            + " last_full_refresh, last_snapshot, version) VALUES (?, ?, ?, ?, ?, ?, 1)"
-            + " IF NOT EXISTS");
-    prepare(
-        "updateSchema",
-        "UPDATE KS.schema_state SET live_commit = ?, last_refresh = ?, last_full_refresh = ?,"
-            + " last_snapshot = ?, version = ? WHERE project = ? AND schema_name = ?"
-            + " IF version = ?");
-    prepare(
-        "claimRunId",
-        "INSERT INTO KS.run_by_id (project, schema_name, id, started_at) VALUES (?, ?, ?, ?)"
-            + " IF NOT EXISTS");
-    prepare(
-        "runStartedAt",
-        "SELECT started_at FROM KS.run_by_id WHERE project = ? AND schema_name = ? AND id = ?");
-    prepare(
-        "addRunPartition",
-        "INSERT INTO KS.run_partition (project, bucket, schema_name) VALUES (?, ?, ?)");
-    prepare(
-        "insertRun",
-        "INSERT INTO KS.run (bucket, "
-            + RUN_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) IF NOT EXISTS");
-    String setUpdatable =
-        String.join(" = ?, ", RUN_UPDATABLE_COLUMNS.split(", ")) + " = ?, version = ?";
-    prepare(
-        "updateRun",
-        "UPDATE KS.run SET "
-            + setUpdatable
-            + " WHERE project = ? AND schema_name = ? AND bucket = ? AND started_at = ? AND id = ?"
-            + " IF version = ? AND type = ?");
-    prepare(
-        "run",
-        "SELECT "
-            + RUN_COLUMNS
-            + " FROM KS.run WHERE project = ? AND schema_name = ? AND bucket = ? AND started_at = ?"
-            + " AND id = ?");
-    prepare(
-        "runPartitions",
-        "SELECT bucket, schema_name FROM KS.run_partition WHERE project = ? AND bucket <= ?");
-    prepare(
-        "runsInPartition",
-        "SELECT "
-            + RUN_COLUMNS
-            + " FROM KS.run WHERE project = ? AND schema_name = ? AND bucket = ? LIMIT ?");
-    prepare(
-        "runsInPartitionAfter",
-        "SELECT "
-            + RUN_COLUMNS
-            + " FROM KS.run WHERE project = ? AND schema_name = ? AND bucket = ?"
-            + " AND (started_at, id) <= (?, ?) LIMIT ?");
-    prepare(
-        "manifest",
-        "SELECT project, git_commit, location, updated_at, version FROM KS.manifest_pointer"
-            + " WHERE project = ?");
-    prepare(
-        "insertManifest",
-        "INSERT INTO KS.manifest_pointer (project, git_commit, location, updated_at, version)"
-            + " VALUES (?, ?, ?, ?, 1) IF NOT EXISTS");
-    prepare(
-        "updateManifest",
-        "UPDATE KS.manifest_pointer SET git_commit = ?, location = ?, updated_at = ?, version = ?"
-            + " WHERE project = ? IF version = ?");
-    prepare(
-        "lease",
-        "SELECT holder, expires_at FROM KS.schema_lease WHERE project = ? AND schema_name = ?");
-    prepare(
-        "insertLease",
-        "INSERT INTO KS.schema_lease (project, schema_name, holder, expires_at) VALUES (?, ?, ?, ?)"
-            + " IF NOT EXISTS USING TTL ?");
-    prepare(
-        "takeLease",
-        "UPDATE KS.schema_lease USING TTL ? SET holder = ?, expires_at = ?"
-            + " WHERE project = ? AND schema_name = ? IF holder = ? AND expires_at = ?");
-    prepare(
-        "renewLease",
-        "UPDATE KS.schema_lease USING TTL ? SET holder = ?, expires_at = ?"
-            + " WHERE project = ? AND schema_name = ? IF holder = ? AND expires_at > ?");
-    prepare(
-        "releaseLease",
-        "DELETE FROM KS.schema_lease WHERE project = ? AND schema_name = ? IF holder = ?");
+    return new CassandraStateStore(db, settings, clock);
   }
 
   /** The location of this store in {@link StateLocation} syntax, without secrets. */
@@ -382,15 +88,16 @@ public final class CassandraStateStore implements StateStore {
 
   @Override
   public Optional<SchemaState> schema(String project, String schema) {
-    Row row = read("read schema " + project + "/" + schema, bind("schema", project, schema)).one();
-    return Optional.ofNullable(row).map(CassandraStateStore::schemaState);
+    Row row =
+        db.read("read schema " + project + "/" + schema, db.bind("schema", project, schema)).one();
+    return Optional.ofNullable(row).map(CassandraLayout::schemaState);
   }
 
   @Override
   public List<SchemaState> schemas(String project) {
     List<SchemaState> result = new ArrayList<>();
-    for (Row row : read("list schemas of " + project, bind("schemas", project))) {
-      result.add(schemaState(row));
+    for (Row row : db.read("list schemas of " + project, db.bind("schemas", project))) {
+      result.add(CassandraLayout.schemaState(row));
     }
     return List.copyOf(result);
   }
@@ -398,7 +105,7 @@ public final class CassandraStateStore implements StateStore {
   @Override
   public List<String> projects() {
     List<String> result = new ArrayList<>();
-    for (Row row : read("list projects", bind("projects"))) {
+    for (Row row : db.read("list projects", db.bind("projects"))) {
       result.add(row.getString("project"));
     }
     result.sort(null);
@@ -411,25 +118,25 @@ public final class CassandraStateStore implements StateStore {
     String operation = "write schema " + next.project() + "/" + next.schema();
     BoundStatement statement =
         expectedVersion == 0
-            ? bind(
+            ? db.bind(
                 "insertSchema",
                 next.project(),
                 next.schema(),
                 next.liveCommit(),
-                millis(next.lastRefresh()),
-                millis(next.lastFullRefresh()),
-                millis(next.lastSnapshot()))
-            : bind(
+                CassandraLayout.millis(next.lastRefresh()),
+                CassandraLayout.millis(next.lastFullRefresh()),
+                CassandraLayout.millis(next.lastSnapshot()))
+            : db.bind(
                 "updateSchema",
                 next.liveCommit(),
-                millis(next.lastRefresh()),
-                millis(next.lastFullRefresh()),
-                millis(next.lastSnapshot()),
+                CassandraLayout.millis(next.lastRefresh()),
+                CassandraLayout.millis(next.lastFullRefresh()),
+                CassandraLayout.millis(next.lastSnapshot()),
                 expectedVersion + 1,
                 next.project(),
                 next.schema(),
                 expectedVersion);
-    return execute(operation, statement).wasApplied();
+    return db.execute(operation, statement).wasApplied();
   }
 
   // --- runs ---
@@ -437,40 +144,25 @@ public final class CassandraStateStore implements StateStore {
   @Override
   public boolean insertRun(RunRecord run) {
     String operation = "insert run " + runKey(run);
-    Instant startedAt = millis(run.startedAt());
+    Instant startedAt = CassandraLayout.millis(run.startedAt());
     ResultSet claim =
-        execute(operation, bind("claimRunId", run.project(), run.schema(), run.id(), startedAt));
+        db.execute(
+            operation, db.bind("claimRunId", run.project(), run.schema(), run.id(), startedAt));
     // A claim left by an insert that stopped before writing the run row is completed by the next
     // insert of the same run; the run row's own IF NOT EXISTS decides which insert wins.
     if (!claim.wasApplied() && !startedAt.equals(claim.one().getInstant("started_at"))) {
       return false;
     }
     int bucket = bucketOf(startedAt);
-    execute(
+    db.execute(
         operation,
-        bind("addRunPartition", run.project(), bucket, run.schema()).setIdempotent(true));
+        db.bind("addRunPartition", run.project(), bucket, run.schema()).setIdempotent(true));
     List<Object> values =
         new ArrayList<>(
             Arrays.asList(
                 bucket, run.project(), run.schema(), run.id(), run.type().name(), startedAt));
-    values.addAll(runUpdateValues(run));
-    return execute(operation, bind("insertRun", values.toArray())).wasApplied();
-  }
-
-  private static List<Object> runUpdateValues(RunRecord run) {
-    RunCounts counts = run.counts();
-    return Arrays.asList(
-        run.status().name(),
-        millis(run.endedAt()),
-        counts.modelsTotal(),
-        counts.modelsSucceeded(),
-        counts.modelsFailed(),
-        counts.modelsSkipped(),
-        counts.testsPassed(),
-        counts.testsFailed(),
-        run.logLocation(),
-        run.lastCompletedStep(),
-        run.message());
+    values.addAll(CassandraLayout.runUpdateValues(run));
+    return db.execute(operation, db.bind("insertRun", values.toArray())).wasApplied();
   }
 
   @Override
@@ -485,14 +177,14 @@ public final class CassandraStateStore implements StateStore {
       return false;
     }
     Instant startedAt = storedStart.get();
-    if (!startedAt.equals(millis(next.startedAt()))) {
+    if (!startedAt.equals(CassandraLayout.millis(next.startedAt()))) {
       Optional<RunRecord> stored = readRun(operation, next.project(), next.schema(), next.id());
       if (stored.isPresent() && stored.get().version() == expectedVersion) {
         throw immutableFieldChanged(stored.get(), next);
       }
       return false;
     }
-    List<Object> values = new ArrayList<>(runUpdateValues(next));
+    List<Object> values = new ArrayList<>(CassandraLayout.runUpdateValues(next));
     values.addAll(
         Arrays.asList(
             expectedVersion + 1,
@@ -503,7 +195,7 @@ public final class CassandraStateStore implements StateStore {
             next.id(),
             expectedVersion,
             next.type().name()));
-    ResultSet result = execute(operation, bind("updateRun", values.toArray()));
+    ResultSet result = db.execute(operation, db.bind("updateRun", values.toArray()));
     if (result.wasApplied()) {
       return true;
     }
@@ -543,15 +235,15 @@ public final class CassandraStateStore implements StateStore {
       return Optional.empty();
     }
     Row row =
-        read(
+        db.read(
                 operation,
-                bind("run", project, schema, bucketOf(startedAt.get()), startedAt.get(), id))
+                db.bind("run", project, schema, bucketOf(startedAt.get()), startedAt.get(), id))
             .one();
-    return Optional.ofNullable(row).map(CassandraStateStore::runRecord);
+    return Optional.ofNullable(row).map(CassandraLayout::runRecord);
   }
 
   private Optional<Instant> startedAt(String operation, String project, String schema, String id) {
-    Row row = read(operation, bind("runStartedAt", project, schema, id)).one();
+    Row row = db.read(operation, db.bind("runStartedAt", project, schema, id)).one();
     return Optional.ofNullable(row).map(r -> r.getInstant("started_at"));
   }
 
@@ -566,7 +258,7 @@ public final class CassandraStateStore implements StateStore {
     int wanted = limit + 1;
     List<RunRecord> found = new ArrayList<>();
     Map<Integer, List<String>> schemasByBucket = new LinkedHashMap<>();
-    for (Row row : read(operation, bind("runPartitions", project, newestBucket))) {
+    for (Row row : db.read(operation, db.bind("runPartitions", project, newestBucket))) {
       if (schema == null || schema.equals(row.getString("schema_name"))) {
         schemasByBucket
             .computeIfAbsent(row.getInt("bucket"), b -> new ArrayList<>())
@@ -602,7 +294,7 @@ public final class CassandraStateStore implements StateStore {
     // after the cursor; so one more row than wanted, and the exact filter below.
     BoundStatement statement =
         cursorInBucket
-            ? bind(
+            ? db.bind(
                 "runsInPartitionAfter",
                 project,
                 schema,
@@ -610,10 +302,10 @@ public final class CassandraStateStore implements StateStore {
                 Instant.ofEpochMilli(after.startedAtMillis()),
                 after.id(),
                 wanted + 1)
-            : bind("runsInPartition", project, schema, bucket, wanted);
+            : db.bind("runsInPartition", project, schema, bucket, wanted);
     List<RunRecord> runs = new ArrayList<>();
-    for (Row row : read(operation, statement)) {
-      RunRecord run = runRecord(row);
+    for (Row row : db.read(operation, statement)) {
+      RunRecord run = CassandraLayout.runRecord(row);
       if (after == null || after.isBefore(run)) {
         runs.add(run);
       }
@@ -625,7 +317,7 @@ public final class CassandraStateStore implements StateStore {
 
   @Override
   public Optional<ManifestPointer> manifest(String project) {
-    Row row = read("read manifest pointer of " + project, bind("manifest", project)).one();
+    Row row = db.read("read manifest pointer of " + project, db.bind("manifest", project)).one();
     return Optional.ofNullable(row)
         .map(
             r ->
@@ -642,21 +334,21 @@ public final class CassandraStateStore implements StateStore {
     requireVersion(expectedVersion);
     BoundStatement statement =
         expectedVersion == 0
-            ? bind(
+            ? db.bind(
                 "insertManifest",
                 next.project(),
                 next.commit(),
                 next.location(),
-                millis(next.updatedAt()))
-            : bind(
+                CassandraLayout.millis(next.updatedAt()))
+            : db.bind(
                 "updateManifest",
                 next.commit(),
                 next.location(),
-                millis(next.updatedAt()),
+                CassandraLayout.millis(next.updatedAt()),
                 expectedVersion + 1,
                 next.project(),
                 expectedVersion);
-    return execute("write manifest pointer of " + next.project(), statement).wasApplied();
+    return db.execute("write manifest pointer of " + next.project(), statement).wasApplied();
   }
 
   // --- leases ---
@@ -667,11 +359,11 @@ public final class CassandraStateStore implements StateStore {
     requirePositive(ttl);
     String operation = "acquire lease of " + project + "/" + schema + " for " + holder;
     Instant now = clock.instant();
-    Lease lease = new Lease(project, schema, holder, millis(now.plus(ttl)));
+    Lease lease = new Lease(project, schema, holder, CassandraLayout.millis(now.plus(ttl)));
     int rowTtl = leaseRowTtlSeconds(ttl);
     // Compare-and-set against the lease as last seen: a transaction cannot say "free, expired or
     // mine" in one condition, so the decision is made here and the condition pins what it saw.
-    Row seen = read(operation, bind("lease", project, schema)).one();
+    Row seen = db.read(operation, db.bind("lease", project, schema)).one();
     for (int attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
       String seenHolder = stringOrNull(seen, "holder");
       if (seenHolder != null
@@ -681,12 +373,12 @@ public final class CassandraStateStore implements StateStore {
       }
       ResultSet result =
           seenHolder == null
-              ? execute(
+              ? db.execute(
                   operation,
-                  bind("insertLease", project, schema, holder, lease.expiresAt(), rowTtl))
-              : execute(
+                  db.bind("insertLease", project, schema, holder, lease.expiresAt(), rowTtl))
+              : db.execute(
                   operation,
-                  bind(
+                  db.bind(
                       "takeLease",
                       rowTtl,
                       holder,
@@ -707,13 +399,13 @@ public final class CassandraStateStore implements StateStore {
   public boolean renewLease(Lease lease, Duration ttl) {
     requirePositive(ttl);
     Instant now = clock.instant();
-    return execute(
+    return db.execute(
             "renew lease of " + lease.project() + "/" + lease.schema() + " for " + lease.holder(),
-            bind(
+            db.bind(
                 "renewLease",
                 leaseRowTtlSeconds(ttl),
                 lease.holder(),
-                millis(now.plus(ttl)),
+                CassandraLayout.millis(now.plus(ttl)),
                 lease.project(),
                 lease.schema(),
                 lease.holder(),
@@ -723,9 +415,9 @@ public final class CassandraStateStore implements StateStore {
 
   @Override
   public void releaseLease(Lease lease) {
-    execute(
+    db.execute(
         "release lease of " + lease.project() + "/" + lease.schema() + " for " + lease.holder(),
-        bind("releaseLease", lease.project(), lease.schema(), lease.holder()));
+        db.bind("releaseLease", lease.project(), lease.schema(), lease.holder()));
   }
 
   /**
@@ -747,98 +439,7 @@ public final class CassandraStateStore implements StateStore {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    session.close();
-  }
-
-  // --- plumbing ---
-
-  private String table(String name) {
-    return keyspace + "." + name;
-  }
-
-  private void prepare(String name, String cql) {
-    // Tables are named KS.table in the statements and qualified here, so that the session needs no
-    // keyspace of its own (the keyspace may not exist yet when it connects).
-    String qualified = cql.replace("KS.", keyspace + ".");
-    prepared.put(name, execute("prepare statements", () -> session.prepare(qualified)));
-  }
-
-  private BoundStatement bind(String name, Object... values) {
-    return prepared.get(name).bind(values);
-  }
-
-  private ResultSet read(String operation, BoundStatement statement) {
-    return execute(operation, statement.setIdempotent(true));
-  }
-
-  private void ddl(String cql) {
-    execute("create tables", SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
-  }
-
-  private ResultSet execute(String operation, Statement<?> statement) {
-    return execute(operation, () -> session.execute(statement));
-  }
-
-  private interface DriverWork<T> {
-    T run();
-  }
-
-  private <T> T execute(String operation, DriverWork<T> work) {
-    if (closed) {
-      throw new IllegalStateException(
-          "state store " + location + " is closed; cannot " + operation);
-    }
-    try {
-      return work.run();
-    } catch (AllNodesFailedException e) {
-      throw new StateStoreException(
-          "state store " + location + ": " + operation + " failed: unreachable: " + e.getMessage(),
-          e);
-    } catch (DriverException e) {
-      throw new StateStoreException(
-          "state store " + location + ": " + operation + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  private static SchemaState schemaState(Row row) {
-    return new SchemaState(
-        row.getString("project"),
-        row.getString("schema_name"),
-        row.getString("live_commit"),
-        row.getInstant("last_refresh"),
-        row.getInstant("last_full_refresh"),
-        row.getInstant("last_snapshot"),
-        row.getLong("version"));
-  }
-
-  private static RunRecord runRecord(Row row) {
-    return new RunRecord(
-        row.getString("id"),
-        row.getString("project"),
-        row.getString("schema_name"),
-        RunType.valueOf(row.getString("type")),
-        RunStatus.valueOf(row.getString("status")),
-        row.getInstant("started_at"),
-        row.getInstant("ended_at"),
-        new RunCounts(
-            row.getInt("models_total"),
-            row.getInt("models_succeeded"),
-            row.getInt("models_failed"),
-            row.getInt("models_skipped"),
-            row.getInt("tests_passed"),
-            row.getInt("tests_failed")),
-        row.getString("log_location"),
-        row.getString("last_completed_step"),
-        row.getString("message"),
-        row.getLong("version"));
-  }
-
-  private static Instant millis(Instant instant) {
-    return instant == null ? null : Instant.ofEpochMilli(instant.toEpochMilli());
+    db.close();
   }
 
   private static String runKey(RunRecord run) {

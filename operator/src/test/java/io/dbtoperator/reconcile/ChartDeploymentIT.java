@@ -3,12 +3,12 @@ package io.dbtoperator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dbtoperator.FreePort;
 import io.dbtoperator.helm.HelmChart;
 import io.dbtoperator.run.PostgresHarness;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,10 +29,7 @@ class ChartDeploymentIT {
   void theChartsDeploymentRunsAnOperatorThatDeploysTheExample() throws Exception {
     try (OperatorFixture f = new OperatorFixture(temp, "chart")) {
       String release = "chart-" + f.namespace.substring(f.namespace.length() - 5);
-      int metricsPort;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        metricsPort = socket.getLocalPort();
-      }
+      int metricsPort = FreePort.pick();
       // One replica: the kubelet's pods are processes of this machine, and two would share the
       // metrics port (leader election between replicas is OperatorFailoverIT's).
       Path values = temp.resolve("values.yaml");

@@ -1,9 +1,9 @@
 package io.dbtoperator.reconcile;
 
+import io.dbtoperator.FreePort;
 import io.dbtoperator.run.PostgresHarness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +60,7 @@ final class OperatorProcess implements AutoCloseable {
                 "--threads",
                 "2"));
     // Tests run several operators at once (failover), and 8080 may be taken on the machine.
-    int metricsPort = freePort();
+    int metricsPort = FreePort.pick();
     command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
     command.addAll(List.of(extra));
     ProcessBuilder builder =
@@ -71,14 +71,6 @@ final class OperatorProcess implements AutoCloseable {
       return new OperatorProcess(builder.start(), log, metricsPort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the operator", e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
     }
   }
 

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import io.dbtoperator.FreePort;
 import io.dbtoperator.api.DbtProjectSpec;
 import io.dbtoperator.run.S3ArtifactStore.Settings;
 import io.dbtoperator.run.S3ArtifactStore.StaticCredentials;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,7 @@ class S3ArtifactStoreIT extends ArtifactStoreContract {
   static void startS3Proxy() throws IOException {
     Path jar = Path.of(System.getProperty("s3proxy.jar", "target/s3proxy/s3proxy.jar"));
     assertThat(jar).as("S3Proxy jar, copied in the pre-integration-test phase").isRegularFile();
-    int port = freePort();
+    int port = FreePort.pick();
     endpoint = URI.create("http://127.0.0.1:" + port);
     s3proxyDir = Files.createTempDirectory("s3proxy");
     Path properties =
@@ -249,7 +249,7 @@ class S3ArtifactStoreIT extends ArtifactStoreContract {
 
   @Test
   void anUnreachableEndpointIsNamed() throws IOException {
-    URI nowhere = URI.create("http://127.0.0.1:" + freePort());
+    URI nowhere = URI.create("http://127.0.0.1:" + FreePort.pick());
     ArtifactStore unreachable =
         openExtra(
             new ArtifactLocation.S3(
@@ -280,12 +280,6 @@ class S3ArtifactStoreIT extends ArtifactStoreContract {
     assertThat(thrown).isInstanceOf(ArtifactStoreException.class).hasMessageEndingWith(messageEnd);
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       assertThat(t.toString()).doesNotContain(secret);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 

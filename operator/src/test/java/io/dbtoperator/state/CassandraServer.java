@@ -3,11 +3,11 @@ package io.dbtoperator.state;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.dbtoperator.FreePort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,8 +100,8 @@ final class CassandraServer implements AutoCloseable {
     try {
       List<String> classpath = resolveClasspath();
       Path directory = Files.createTempDirectory("cassandra-it-");
-      int nativePort = freePort();
-      int storagePort = freePort();
+      int nativePort = FreePort.pick();
+      int storagePort = FreePort.pick();
       Files.writeString(
           directory.resolve("cassandra.yaml"), yaml(directory, storagePort, nativePort));
       Files.writeString(directory.resolve("logback.xml"), LOGBACK);
@@ -271,12 +271,6 @@ final class CassandraServer implements AutoCloseable {
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e + ")";
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 

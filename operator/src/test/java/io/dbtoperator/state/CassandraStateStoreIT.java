@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.dbtoperator.FreePort;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -148,7 +149,7 @@ class CassandraStateStoreIT extends StateStoreContract {
 
   @Test
   void unreachableClusterFailsWithinTheConnectTimeoutNamingTheLocation() throws IOException {
-    int closedPort = CassandraServer.freePort();
+    int closedPort = FreePort.pick();
     CassandraSettings settings =
         CassandraSettings.cassandra(
                 List.of(new CassandraSettings.ContactPoint("127.0.0.1", closedPort)),

@@ -3,10 +3,10 @@ package io.dbtoperator.warehouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dbtoperator.FreePort;
 import io.dbtoperator.run.PostgresHarness;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +38,7 @@ public final class FakesnowServer implements AutoCloseable {
     assertThat(setup.waitFor(10, TimeUnit.MINUTES)).isTrue();
     assertThat(setup.exitValue()).as(Files.readString(setupLog)).isZero();
 
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePort.pick();
     Process process =
         new ProcessBuilder(
                 root.resolve(".venv-fakesnow/bin/fakesnow").toString(),

@@ -3,9 +3,9 @@ package io.dbtoperator.warehouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dbtoperator.FreePort;
 import io.dbtoperator.api.DbtProjectSpec.SnowflakeAuthentication;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -175,10 +175,7 @@ class SnowflakeFakesnowIT {
 
   @Test
   void unreachableServerIsTriedThreeTimesThenReported() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = FreePort.pick();
     SnowflakeSettings settings =
         new SnowflakeSettings(
             "fakesnow",
