@@ -1,9 +1,6 @@
 package io.dbtoperator.plan;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +21,6 @@ public final class DbtInputs {
           "selectors.yml",
           "profiles.yml",
           ".dbtignore");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private final List<String> directories;
 
@@ -45,7 +41,7 @@ public final class DbtInputs {
     directories.addAll(layout.macroPaths());
     directories.addAll(layout.testPaths());
     directories.addAll(layout.analysisPaths());
-    JsonNode root = readTree(dbtProjectYml, source);
+    JsonNode root = ProjectLayout.yaml(dbtProjectYml, source);
     JsonNode docs = root.get("docs-paths");
     if (docs != null && docs.isArray()) {
       docs.forEach(dir -> directories.add(ProjectLayout.trimSlashes(dir.asText())));
@@ -70,16 +66,5 @@ public final class DbtInputs {
       return true;
     }
     return ProjectLayout.under(file, directories);
-  }
-
-  private static JsonNode readTree(byte[] yml, String source) {
-    try {
-      JsonNode root = YAML.readTree(yml);
-      return root == null ? YAML.createObjectNode() : root;
-    } catch (JsonProcessingException e) {
-      throw new PlanException(source + ": invalid YAML: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(source + ": cannot read", e);
-    }
   }
 }
