@@ -223,7 +223,8 @@ final class SchemaRun {
   private StepResult perform(RunStep next, StagingSchema staging) {
     switch (next) {
       case PREPARE_STAGING -> warehouse.createStaging(staging);
-      case CLONE -> warehouse.cloneLive(staging, selection.relationsToKeep());
+      case CLONE ->
+          warehouse.cloneLive(staging, selection.relationsToKeep(), selection.clonesWholeSchema());
       case BUILD -> {
         return build(staging);
       }

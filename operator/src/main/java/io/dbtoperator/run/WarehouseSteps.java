@@ -30,8 +30,8 @@ final class WarehouseSteps {
     context.warehouse().createStaging(staging);
   }
 
-  void cloneLive(StagingSchema staging, List<String> relationsToKeep) {
-    context.warehouse().cloneLive(staging, relationsToKeep);
+  void cloneLive(StagingSchema staging, List<String> relationsToKeep, boolean wholeSchema) {
+    context.warehouse().cloneLive(staging, relationsToKeep, wholeSchema);
   }
 
   void grant(StagingSchema staging) {

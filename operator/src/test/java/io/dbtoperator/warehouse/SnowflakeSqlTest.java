@@ -124,6 +124,24 @@ class SnowflakeSqlTest {
     assertGolden("deploy-swap", statements);
   }
 
+  /**
+   * A refresh clones only the tables that keep history, each on its own: the relations of live are
+   * read on the operator's connection, then each clone session sets the run's QUERY_TAG and clones
+   * the tables it takes (up to {@link ConcurrentClones#SESSIONS} sessions at once, so in the
+   * warehouse the clones interleave; here they are listed as one session would run them).
+   */
+  @Test
+  void refreshClonesTables() throws IOException {
+    List<String> statements = new ArrayList<>();
+    statements.add(sql.queryTag("shop", staging.name(), "run-2"));
+    statements.add(sql.selectSchema("marts"));
+    statements.add(sql.selectRelations("marts"));
+    statements.add(sql.queryTag("shop", staging.name(), "run-2"));
+    statements.add(sql.cloneTable(staging.name(), "marts", "ORDER_EVENTS"));
+    statements.add(sql.cloneTable(staging.name(), "marts", "ORDERS_SNAPSHOT"));
+    assertGolden("refresh-clone-tables", statements);
+  }
+
   @Test
   void grantsApplyWithDrift() throws IOException {
     // ANALYST has SELECT on the table only (a view and the future grants are missing), OLD_ROLE
