@@ -207,6 +207,11 @@ final class SchemaRun {
     return RunStep.named(run.lastCompletedStep());
   }
 
+  /** The check of live's grants that follows a swap ({@link WarehouseSteps#grantsAfterSwap}). */
+  void grantsAfterSwap() {
+    warehouse.grantsAfterSwap();
+  }
+
   StagingSchema staging() {
     return new StagingSchema(context.project(), schema.name(), run.id());
   }

@@ -245,6 +245,35 @@ class DeployIT {
     assertThat(columns(pg, "marts", "orders")).contains("is_completed");
   }
 
+  /**
+   * A swap that loses grants (as Snowflake's does with inherited ones) is simulated by revoking
+   * them from staging after the GRANT step: the check after the swap restores them and says so.
+   */
+  @Test
+  void grantsTheSwapLostAreRestoredOnLiveAndReported() {
+    String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
+    StepHook loseGrants =
+        (schema, step) -> {
+          if (schema.equals("marts") && step == RunStep.GRANT) {
+            String staging =
+                PostgresHarness.rows(
+                        pg, "select nspname from pg_namespace where nspname like 'marts__dbtop_%'")
+                    .get(0);
+            PostgresHarness.execute(
+                pg, "revoke select on all tables in schema \"" + staging + "\" from reporter");
+          }
+        };
+
+    var deploy = runner(T0, loseGrants).deploy(v1);
+
+    assertThat(results(deploy.outcomes())).containsEntry("marts", SchemaOutcome.Result.LIVE);
+    assertThat(reporterCanSelect(pg, "marts", "orders")).isTrue();
+    assertThat(notices)
+        .contains(
+            "marts: grants on the new live differed from the desired ones after the swap"
+                + " (granted REPORTER: SELECT); corrected");
+  }
+
   @Test
   void failedSchemaKeepsLiveAndBlocksOnlyItsDependents() {
     String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");

@@ -161,7 +161,7 @@ class SnowflakeLiveDeployIT {
               + ".ORDERS TO ROLE "
               + SnowflakeSql.identifier("SNOWFLAKE_GRANTEE_ROLE", grantee));
     }
-    var refresh = runner(Instant.parse("2026-11-23T16:00:00Z")).refresh(null);
+    var refresh = runner(T0.plusSeconds(12 * 3600)).refresh(null);
     List<String> readerErrors = readers.stop();
     assertThat(DeployIT.results(refresh.outcomes()))
         .as(refresh.outcomes().toString())
@@ -189,7 +189,7 @@ class SnowflakeLiveDeployIT {
     String v3 =
         git.write(Map.of("models/marts/orders.sql", DeployIT.ORDERS_WITH_DUPLICATES))
             .commit("v3: orders with duplicates");
-    var failing = runner(T0.plusSeconds(10800)).deploy(v3);
+    var failing = runner(T0.plusSeconds(13 * 3600)).deploy(v3);
     assertThat(DeployIT.results(failing.outcomes()))
         .containsEntry("marts", SchemaOutcome.Result.FAILED)
         .containsEntry("reporting", SchemaOutcome.Result.WAITING);
