@@ -195,6 +195,9 @@ final class GroupRun {
             .notice(
                 members.get(0).schemaName(), "already swapped by an earlier attempt of this run");
       }
+      for (SchemaRun member : members) {
+        member.grantsAfterSwap();
+      }
     } catch (RuntimeException e) {
       if (e instanceof StateStoreException) {
         throw e;

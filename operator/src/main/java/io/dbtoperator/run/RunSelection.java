@@ -25,7 +25,7 @@ final class RunSelection {
   /** dbt selectors (fully qualified names) of the models and seeds this run builds. */
   List<String> build() {
     Set<String> ids = new LinkedHashSet<>();
-    boolean partial = context.warehouse().clonesWholeSchema() && kind.isDeploy();
+    boolean partial = clonesWholeSchema();
     for (String id : schema.relations()) {
       ManifestNode node = node(id);
       if (node == null || node.isSnapshot()) {
@@ -49,6 +49,15 @@ final class RunSelection {
       }
     }
     return selectors(ids);
+  }
+
+  /**
+   * Whether staging starts as a clone of the whole live schema: only for deploys, which then build
+   * just the changed models. A refresh rebuilds every model anyway, so it clones only what keeps
+   * history, and a whole-schema clone would be work thrown away (docs/deploys.md, "Clone").
+   */
+  boolean clonesWholeSchema() {
+    return context.warehouse().canCloneWholeSchema() && kind.isDeploy();
   }
 
   /**

@@ -200,6 +200,11 @@ final class SchemaRun {
     return RunStep.named(run.lastCompletedStep());
   }
 
+  /** The check of live's grants that follows a swap ({@link WarehouseSteps#grantsAfterSwap}). */
+  void grantsAfterSwap() {
+    warehouse.grantsAfterSwap();
+  }
+
   StagingSchema staging() {
     return new StagingSchema(context.project(), schema.name(), run.id());
   }
@@ -216,7 +221,8 @@ final class SchemaRun {
   private StepResult perform(RunStep next, StagingSchema staging) {
     switch (next) {
       case PREPARE_STAGING -> warehouse.createStaging(staging);
-      case CLONE -> warehouse.cloneLive(staging, selection.relationsToKeep());
+      case CLONE ->
+          warehouse.cloneLive(staging, selection.relationsToKeep(), selection.clonesWholeSchema());
       case BUILD -> {
         return build(staging);
       }

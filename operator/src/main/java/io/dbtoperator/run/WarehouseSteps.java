@@ -30,8 +30,8 @@ final class WarehouseSteps {
     context.warehouse().createStaging(staging);
   }
 
-  void cloneLive(StagingSchema staging, List<String> relationsToKeep) {
-    context.warehouse().cloneLive(staging, relationsToKeep);
+  void cloneLive(StagingSchema staging, List<String> relationsToKeep, boolean wholeSchema) {
+    context.warehouse().cloneLive(staging, relationsToKeep, wholeSchema);
   }
 
   void grant(StagingSchema staging) {
@@ -58,6 +58,23 @@ final class WarehouseSteps {
   void swap(StagingSchema staging) {
     if (!context.warehouse().swap(staging)) {
       notice.accept("already swapped by an earlier attempt of this run");
+    }
+    grantsAfterSwap();
+  }
+
+  /**
+   * Grants are set on staging before the swap, so that readers never meet the new version without
+   * them, and checked again on live after it: a swap need not carry every grant (on Snowflake,
+   * grants a schema inherits from its container stay behind, dbt-coves #641). Whatever differs is
+   * corrected and reported.
+   */
+  void grantsAfterSwap() {
+    GrantDrift drift = context.warehouse().applyGrants(schema, desiredGrants());
+    if (!drift.isEmpty()) {
+      notice.accept(
+          "grants on the new live differed from the desired ones after the swap ("
+              + drift.describe()
+              + "); corrected");
     }
   }
 

@@ -26,6 +26,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The warehouse on PostgreSQL. Schema names are used as dbt-postgres uses them: quoted, case kept.
@@ -40,6 +42,8 @@ public final class PostgresWarehouse implements Warehouse {
   /** Privileges Postgres grants on tables and views. */
   static final Set<String> TABLE_PRIVILEGES =
       Set.of("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER");
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresWarehouse.class);
 
   private static final Pattern IDENTIFIER = Pattern.compile(Identifiers.IDENTIFIER);
 
@@ -60,6 +64,7 @@ public final class PostgresWarehouse implements Warehouse {
       join pg_namespace tn on tn.oid = t.relnamespace
       where tn.nspname = ? and vn.nspname <> ?""";
 
+  private final PostgresSettings settings;
   private final Connection connection;
   private final String project;
   private final Clock clock;
@@ -71,6 +76,7 @@ public final class PostgresWarehouse implements Warehouse {
    */
   public PostgresWarehouse(
       PostgresSettings settings, String project, Clock clock, Consumer<String> notices) {
+    this.settings = settings;
     this.project = project;
     this.clock = clock;
     this.notices = notices;
@@ -110,31 +116,60 @@ public final class PostgresWarehouse implements Warehouse {
         });
   }
 
+  /**
+   * Copies each table on its own connection, several at once, each in its own transaction: a copy
+   * is a full read and write of the table, and the copies do not depend on each other. Nothing of
+   * this needs the swap's transaction, since staging is not visible to readers until the swap.
+   */
   @Override
-  public void cloneLive(StagingSchema staging, List<String> keepRelations) {
-    List<String> tables = existingTables(staging.live(), keepRelations);
-    if (tables.isEmpty()) {
-      return;
+  public void cloneLive(StagingSchema staging, List<String> keepRelations, boolean wholeSchema) {
+    if (wholeSchema) {
+      throw new IllegalArgumentException("PostgreSQL has no whole-schema clone");
     }
-    inTransaction(
-        "clone " + tables + " of " + staging.live() + " into " + staging.name(),
-        statement -> {
-          for (String table : tables) {
-            String target = quote(staging.name()) + "." + quote(table);
-            statement.execute("drop table if exists " + target);
-            statement.execute(
-                "create table "
-                    + target
-                    + " as table "
-                    + quote(staging.live())
-                    + "."
-                    + quote(table));
-          }
-        });
+    List<String> tables = existingTables(staging.live(), keepRelations);
+    ConcurrentClones.run(
+        "clone " + staging.live() + " into " + staging.name(),
+        tables,
+        () -> {
+          Connection session =
+              DriverManager.getConnection(settings.jdbcUrl(), settings.properties());
+          return new ConcurrentClones.Session() {
+            @Override
+            public void clone(String table) throws SQLException {
+              String target = quote(staging.name()) + "." + quote(table);
+              session.setAutoCommit(false);
+              try (Statement statement = session.createStatement()) {
+                statement.execute("drop table if exists " + target);
+                statement.execute(
+                    "create table "
+                        + target
+                        + " as table "
+                        + quote(staging.live())
+                        + "."
+                        + quote(table));
+                session.commit();
+              } catch (SQLException e) {
+                session.rollback();
+                throw e;
+              }
+            }
+
+            @Override
+            public void close() {
+              try {
+                session.close();
+              } catch (SQLException e) {
+                // The clones are committed; a failed close only loses the connection.
+                LOG.warn("closing a clone connection failed: {}", e.getMessage());
+              }
+            }
+          };
+        },
+        SQLException::getMessage);
   }
 
   @Override
-  public boolean clonesWholeSchema() {
+  public boolean canCloneWholeSchema() {
     return false;
   }
 

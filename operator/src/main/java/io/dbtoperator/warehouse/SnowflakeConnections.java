@@ -62,4 +62,14 @@ public final class SnowflakeConnections {
   public static Connection open(SnowflakeSettings settings) throws SQLException {
     return DriverManager.getConnection(jdbcUrl(settings), properties(settings));
   }
+
+  /** Closes {@code connection}; a failure only loses the connection, so it is logged. */
+  static void closeLogged(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      org.slf4j.LoggerFactory.getLogger(SnowflakeConnections.class)
+          .warn("closing a Snowflake connection failed: {}", e.getMessage());
+    }
+  }
 }

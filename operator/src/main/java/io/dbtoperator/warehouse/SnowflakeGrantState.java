@@ -1,6 +1,9 @@
 package io.dbtoperator.warehouse;
 
 import io.dbtoperator.warehouse.SnowflakeSql.RelationKind;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -23,6 +26,66 @@ record SnowflakeGrantState(
     Map<String, RelationKind> relationKinds,
     Map<String, Map<String, Set<String>>> relationGrants,
     Map<RelationKind, Map<String, Set<String>>> futureGrants) {
+
+  /**
+   * The state from the rows Snowflake returns, each row by lower-case column name: {@code SHOW
+   * GRANTS ON SCHEMA} (privilege, granted_to, grantee_name), {@code SHOW FUTURE GRANTS IN SCHEMA}
+   * (privilege, grant_on, grant_to, grantee_name), the schema's relations (table_name, table_type)
+   * and their privileges (table_name, grantee, privilege_type). Only grants to roles count: grants
+   * to shares, users and database roles are not the operator's to manage, nor is OWNERSHIP.
+   */
+  static SnowflakeGrantState fromRows(
+      List<Map<String, String>> schemaGrants,
+      List<Map<String, String>> futureGrantRows,
+      List<Map<String, String>> relations,
+      List<Map<String, String>> relationPrivileges) {
+    Set<String> usage = new HashSet<>();
+    for (Map<String, String> row : schemaGrants) {
+      if ("USAGE".equals(row.get("privilege")) && "ROLE".equals(row.get("granted_to"))) {
+        usage.add(row.get("grantee_name"));
+      }
+    }
+    Map<RelationKind, Map<String, Set<String>>> future = new HashMap<>();
+    for (Map<String, String> row : futureGrantRows) {
+      RelationKind kind = kindOf(row.get("grant_on"));
+      if (kind != null && "ROLE".equals(row.get("grant_to"))) {
+        addPrivilege(
+            future.computeIfAbsent(kind, k -> new HashMap<>()),
+            row.get("grantee_name"),
+            row.get("privilege"));
+      }
+    }
+    Map<String, RelationKind> kinds = new HashMap<>();
+    for (Map<String, String> row : relations) {
+      RelationKind kind = kindOf(row.get("table_type"));
+      if (kind != null) {
+        kinds.put(row.get("table_name"), kind);
+      }
+    }
+    Map<String, Map<String, Set<String>>> granted = new HashMap<>();
+    for (Map<String, String> row : relationPrivileges) {
+      addPrivilege(
+          granted.computeIfAbsent(row.get("table_name"), r -> new HashMap<>()),
+          row.get("grantee"),
+          row.get("privilege_type"));
+    }
+    return new SnowflakeGrantState(usage, kinds, granted, future);
+  }
+
+  private static void addPrivilege(Map<String, Set<String>> byRole, String role, String privilege) {
+    if (!"OWNERSHIP".equals(privilege)) {
+      byRole.computeIfAbsent(role, r -> new HashSet<>()).add(privilege);
+    }
+  }
+
+  /** TABLE and BASE TABLE are tables, VIEW is a view; other kinds dbt does not build. */
+  static RelationKind kindOf(String type) {
+    return switch (type == null ? "" : type) {
+      case "TABLE", "BASE TABLE" -> RelationKind.TABLES;
+      case "VIEW" -> RelationKind.VIEWS;
+      default -> null;
+    };
+  }
 
   /**
    * What roles hold: a privilege counts when any relation or future grant has it, so that a partial

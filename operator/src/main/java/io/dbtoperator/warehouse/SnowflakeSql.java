@@ -115,6 +115,22 @@ public final class SnowflakeSql {
     return "CREATE OR REPLACE SCHEMA " + schema(target) + " CLONE " + schema(source);
   }
 
+  /**
+   * Zero-copy clone of one table; replaces whatever the target held. Without COPY GRANTS: staging
+   * gets the desired grants before the swap, not live's.
+   */
+  public String cloneTable(String targetSchema, String sourceSchema, String table) {
+    String name = identifier("relation", table);
+    return "CREATE OR REPLACE TABLE "
+        + schema(targetSchema)
+        + "."
+        + name
+        + " CLONE "
+        + schema(sourceSchema)
+        + "."
+        + name;
+  }
+
   public String setComment(String schema, SchemaTag tag) {
     return "ALTER SCHEMA " + schema(schema) + " SET COMMENT = " + literal(tag.toComment());
   }

@@ -94,22 +94,58 @@ public final class SnowflakeWarehouse implements Warehouse {
         });
   }
 
+  /**
+   * The whole schema in one statement, or each table that must keep its history on its own, on
+   * several connections at once. dbt-snowflake #315 reports whole-schema clones of about 1,000
+   * models taking tens of minutes, since the one statement clones every object in turn; a refresh
+   * rebuilds every model anyway, so it clones only the tables it keeps (docs/deploys.md, "Clone").
+   * Views cannot be cloned on their own; no run keeps one without the whole schema.
+   */
   @Override
-  public void cloneLive(StagingSchema staging, List<String> keepRelations) {
+  public void cloneLive(StagingSchema staging, List<String> keepRelations, boolean wholeSchema) {
     SchemaTag tag = tag(staging, SchemaTag.Role.STAGING);
-    inSchema(
-        staging.name(),
-        staging.runId(),
-        "clone live schema",
-        c -> {
-          if (findSchema(c, staging.live()).isEmpty()) {
-            return null;
-          }
-          execute(c, sql.cloneSchema(staging.name(), staging.live()));
-          // The clone carries the live schema's comment; staging must carry its own tag.
-          execute(c, sql.setComment(staging.name(), tag));
-          return null;
-        });
+    List<String> tables =
+        inSchema(
+            staging.name(),
+            staging.runId(),
+            "clone live schema",
+            c -> {
+              if (findSchema(c, staging.live()).isEmpty()) {
+                return List.of();
+              }
+              if (!wholeSchema) {
+                return tablesOf(c, staging.live(), keepRelations);
+              }
+              execute(c, sql.cloneSchema(staging.name(), staging.live()));
+              // The clone carries the live schema's comment; staging must carry its own tag.
+              execute(c, sql.setComment(staging.name(), tag));
+              return List.of();
+            });
+    String queryTag =
+        settings.queryTags() ? sql.queryTag(project, staging.name(), staging.runId()) : null;
+    ConcurrentClones.run(
+        "clone tables of " + staging.live() + " into " + staging.name(),
+        tables,
+        () -> SnowflakeCloneSession.open(settings, sql, staging, queryTag),
+        SnowflakeWarehouse::describe);
+  }
+
+  /** Those of {@code names} that are tables of {@code schema}, as Snowflake stores them. */
+  private List<String> tablesOf(Connection c, String schema, List<String> names)
+      throws SQLException {
+    Set<String> wanted = new HashSet<>();
+    names.forEach(n -> wanted.add(SnowflakeSql.storedName("relation", n)));
+    List<String> tables = new ArrayList<>();
+    try (Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(sql.selectRelations(schema))) {
+      while (rows.next()) {
+        if (wanted.contains(rows.getString(1))
+            && SnowflakeGrantState.kindOf(rows.getString(2)) == RelationKind.TABLES) {
+          tables.add(rows.getString(1));
+        }
+      }
+    }
+    return tables;
   }
 
   /**
@@ -148,7 +184,7 @@ public final class SnowflakeWarehouse implements Warehouse {
   }
 
   @Override
-  public boolean clonesWholeSchema() {
+  public boolean canCloneWholeSchema() {
     return true;
   }
 
@@ -295,11 +331,7 @@ public final class SnowflakeWarehouse implements Warehouse {
   @Override
   public void close() {
     if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        LOG.warn("closing the Snowflake connection failed: {}", e.getMessage());
-      }
+      SnowflakeConnections.closeLogged(connection);
       connection = null;
     }
   }
@@ -346,65 +378,29 @@ public final class SnowflakeWarehouse implements Warehouse {
   }
 
   private SnowflakeGrantState readGrants(Connection c, String schema) throws SQLException {
-    Set<String> usageRoles = new HashSet<>();
-    try (Statement statement = c.createStatement();
-        ResultSet rows = statement.executeQuery(sql.showGrantsOnSchema(schema))) {
-      while (rows.next()) {
-        if ("USAGE".equals(rows.getString("privilege"))
-            && "ROLE".equals(rows.getString("granted_to"))) {
-          usageRoles.add(rows.getString("grantee_name"));
-        }
-      }
-    }
-    Map<RelationKind, Map<String, Set<String>>> future = new HashMap<>();
-    try (Statement statement = c.createStatement();
-        ResultSet rows = statement.executeQuery(sql.showFutureGrantsInSchema(schema))) {
-      while (rows.next()) {
-        RelationKind kind = kindOf(rows.getString("grant_on"));
-        if (kind != null && "ROLE".equals(rows.getString("grant_to"))) {
-          addPrivilege(
-              future.computeIfAbsent(kind, k -> new HashMap<>()),
-              rows.getString("grantee_name"),
-              rows.getString("privilege"));
-        }
-      }
-    }
-    Map<String, RelationKind> relations = new HashMap<>();
-    try (Statement statement = c.createStatement();
-        ResultSet rows = statement.executeQuery(sql.selectRelations(schema))) {
-      while (rows.next()) {
-        RelationKind kind = kindOf(rows.getString(2));
-        if (kind != null) {
-          relations.put(rows.getString(1), kind);
-        }
-      }
-    }
-    Map<String, Map<String, Set<String>>> relationGrants = new HashMap<>();
-    try (Statement statement = c.createStatement();
-        ResultSet rows = statement.executeQuery(sql.selectRelationPrivileges(schema))) {
-      while (rows.next()) {
-        addPrivilege(
-            relationGrants.computeIfAbsent(rows.getString(1), r -> new HashMap<>()),
-            rows.getString(2),
-            rows.getString(3));
-      }
-    }
-    return new SnowflakeGrantState(usageRoles, relations, relationGrants, future);
+    return SnowflakeGrantState.fromRows(
+        rows(c, sql.showGrantsOnSchema(schema)),
+        rows(c, sql.showFutureGrantsInSchema(schema)),
+        rows(c, sql.selectRelations(schema)),
+        rows(c, sql.selectRelationPrivileges(schema)));
   }
 
-  private static void addPrivilege(Map<String, Set<String>> byRole, String role, String privilege) {
-    if (!"OWNERSHIP".equals(privilege)) {
-      byRole.computeIfAbsent(role, r -> new HashSet<>()).add(privilege);
+  /** Each row by lower-case column name, values as strings. */
+  private static List<Map<String, String>> rows(Connection c, String query) throws SQLException {
+    List<Map<String, String>> rows = new ArrayList<>();
+    try (Statement statement = c.createStatement();
+        ResultSet result = statement.executeQuery(query)) {
+      int columns = result.getMetaData().getColumnCount();
+      while (result.next()) {
+        Map<String, String> row = new HashMap<>();
+        for (int i = 1; i <= columns; i++) {
+          row.put(
+              result.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT), result.getString(i));
+        }
+        rows.add(row);
+      }
     }
-  }
-
-  /** TABLE and BASE TABLE are tables, VIEW is a view; other kinds dbt does not build. */
-  private static RelationKind kindOf(String type) {
-    return switch (type == null ? "" : type) {
-      case "TABLE", "BASE TABLE" -> RelationKind.TABLES;
-      case "VIEW" -> RelationKind.VIEWS;
-      default -> null;
-    };
+    return rows;
   }
 
   /** A unit of work on the connection; repeated as a whole after a transient error. */

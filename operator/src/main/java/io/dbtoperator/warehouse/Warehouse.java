@@ -24,14 +24,16 @@ public interface Warehouse extends AutoCloseable {
   void createStaging(StagingSchema staging);
 
   /**
-   * Brings the live relations a build must keep into staging: Snowflake clones the whole live
-   * schema (zero-copy), Postgres copies only {@code keepRelations} (incremental models and
-   * snapshots) and recreates nothing else. A missing live schema or relation is skipped, as on a
-   * first deploy.
+   * Brings the live relations a build must keep into staging. With {@code wholeSchema} (only where
+   * {@link #canCloneWholeSchema}) the whole live schema is cloned, so the build may select only the
+   * changed models; otherwise each table of {@code keepRelations} is copied (Postgres) or zero-copy
+   * cloned (Snowflake) on its own, several at once, and nothing else is brought over. A missing
+   * live schema or relation is skipped, as on a first deploy; a relation that fails to clone fails
+   * the whole call, naming it, after the others were attempted.
    *
    * @param keepRelations relation names (identifiers) of the live schema
    */
-  void cloneLive(StagingSchema staging, List<String> keepRelations);
+  void cloneLive(StagingSchema staging, List<String> keepRelations, boolean wholeSchema);
 
   /**
    * Exchanges live and staging atomically: afterwards the live name holds the new build, tagged
@@ -62,11 +64,10 @@ public interface Warehouse extends AutoCloseable {
   boolean restore(String liveSchema, OwnedSchema previous);
 
   /**
-   * True when {@link #cloneLive} brings every relation of live into staging, so a build may select
-   * only the changed models; false when staging holds only what the build creates plus the kept
-   * relations, so every model of the schema must be built.
+   * True when {@link #cloneLive} can bring the whole live schema into staging at once, so that a
+   * deploy builds only the changed models (docs/deploys.md, "Clone").
    */
-  boolean clonesWholeSchema();
+  boolean canCloneWholeSchema();
 
   /**
    * Makes the grants of a schema equal {@code desired}: USAGE on the schema and each privilege on

@@ -25,6 +25,13 @@ class DeployIT {
   static final String PROJECT = "shop";
   static final Instant T0 = Instant.parse("2026-11-23T08:00:00Z");
 
+  /** marts.orders with every order twice, which its unique test rejects. */
+  static final String ORDERS_WITH_DUPLICATES =
+      "select order_id, customer_id, ordered_at, {{ cents_to_euros('amount_cents') }} as amount_eur, status\n"
+          + "from {{ ref('stg_orders') }}\n"
+          + "union all\n"
+          + "select order_id, customer_id, ordered_at, 0, status from {{ ref('stg_orders') }}\n";
+
   @TempDir Path temp;
   PostgresSettings pg;
   GitFixture git;
@@ -51,13 +58,7 @@ class DeployIT {
 
   ProjectRunner runner(Instant now, StepHook hook, DbtExecutor dbt) {
     Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-    RunListener listener =
-        new RunListener() {
-          @Override
-          public void notice(String schema, String text) {
-            notices.add(schema + ": " + text);
-          }
-        };
+    RunListener listener = collecting(notices);
     return new ProjectRunner(
         PROJECT,
         JGitRepository.open(git.dir()),
@@ -74,6 +75,16 @@ class DeployIT {
         listener,
         hook,
         line -> {});
+  }
+
+  /** A listener that adds each notice to {@code notices} as "schema: text". */
+  static RunListener collecting(List<String> notices) {
+    return new RunListener() {
+      @Override
+      public void notice(String schema, String text) {
+        notices.add(schema + ": " + text);
+      }
+    };
   }
 
   static Map<String, SchemaOutcome.Result> results(List<SchemaOutcome> outcomes) {
@@ -234,6 +245,35 @@ class DeployIT {
     assertThat(columns(pg, "marts", "orders")).contains("is_completed");
   }
 
+  /**
+   * A swap that loses grants (as Snowflake's does with inherited ones) is simulated by revoking
+   * them from staging after the GRANT step: the check after the swap restores them and says so.
+   */
+  @Test
+  void grantsTheSwapLostAreRestoredOnLiveAndReported() {
+    String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
+    StepHook loseGrants =
+        (schema, step) -> {
+          if (schema.equals("marts") && step == RunStep.GRANT) {
+            String staging =
+                PostgresHarness.rows(
+                        pg, "select nspname from pg_namespace where nspname like 'marts__dbtop_%'")
+                    .get(0);
+            PostgresHarness.execute(
+                pg, "revoke select on all tables in schema \"" + staging + "\" from reporter");
+          }
+        };
+
+    var deploy = runner(T0, loseGrants).deploy(v1);
+
+    assertThat(results(deploy.outcomes())).containsEntry("marts", SchemaOutcome.Result.LIVE);
+    assertThat(reporterCanSelect(pg, "marts", "orders")).isTrue();
+    assertThat(notices)
+        .contains(
+            "marts: grants on the new live differed from the desired ones after the swap"
+                + " (granted REPORTER: SELECT); corrected");
+  }
+
   @Test
   void failedSchemaKeepsLiveAndBlocksOnlyItsDependents() {
     String v1 = git.copy(PostgresHarness.repositoryRoot().resolve("examples/shop")).commit("v1");
@@ -247,10 +287,7 @@ class DeployIT {
                     "{{ config(schema='audit', materialized='table') }}\n"
                         + "select country, count(*) as customers from {{ ref('raw_customers') }} group by 1\n",
                     "models/marts/orders.sql",
-                    "select order_id, customer_id, ordered_at, {{ cents_to_euros('amount_cents') }} as amount_eur, status\n"
-                        + "from {{ ref('stg_orders') }}\n"
-                        + "union all\n"
-                        + "select order_id, customer_id, ordered_at, 0, status from {{ ref('stg_orders') }}\n"))
+                    ORDERS_WITH_DUPLICATES))
             .commit("v3: a new audit schema, and orders with duplicates");
     var deploy = runner(T0.plusSeconds(3600), StepHook.NONE).deploy(v3);
 

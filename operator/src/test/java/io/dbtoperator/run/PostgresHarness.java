@@ -103,7 +103,7 @@ public final class PostgresHarness {
     }
   }
 
-  static void execute(PostgresSettings settings, String sql) {
+  public static void execute(PostgresSettings settings, String sql) {
     try (Connection c = connect(settings, settings.user(), settings.password());
         Statement s = c.createStatement()) {
       s.execute(sql);

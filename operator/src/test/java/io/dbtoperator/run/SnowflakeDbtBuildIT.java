@@ -34,15 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
  * staging redirect with swap-safe view references.
  *
  * <p>fakesnow cannot CLONE a schema, SWAP or RENAME one, so live is built first by a plain dbt
- * build, each staging schema is created by {@link SnowflakeWarehouse#createStaging}, and the
- * whole-schema clone a refresh starts from is emulated by {@code CREATE TABLE ... CLONE} of the
- * incremental, which fakesnow does support. A snapshot's second run is left out: fakesnow fails its
- * MERGE (DuckDB lets one transaction write to one attached database only), aborting the session,
- * after which the connector retries HTTP 500s for minutes; its first run, on live, is built. Swaps
- * stay covered by the golden SQL of SnowflakeSqlTest. The test's copy of the project carries one
- * macro for fakesnow: temporary relations without database and schema ({@link
- * #FAKESNOW_TEMP_RELATIONS}), and its incremental uses delete+insert, since fakesnow cannot bind
- * the unqualified column names of dbt-snowflake's MERGE.
+ * build, each staging schema is created by {@link SnowflakeWarehouse#createStaging}, and a
+ * refresh's clone step runs as the engine runs it: {@link SnowflakeWarehouse#cloneLive} clones the
+ * incremental on its own ({@code CREATE TABLE ... CLONE}, which fakesnow does support). A
+ * snapshot's second run is left out: fakesnow fails its MERGE (DuckDB lets one transaction write to
+ * one attached database only), aborting the session, after which the connector retries HTTP 500s
+ * for minutes; its first run, on live, is built. Swaps stay covered by the golden SQL of
+ * SnowflakeSqlTest. The test's copy of the project carries one macro for fakesnow: temporary
+ * relations without database and schema ({@link #FAKESNOW_TEMP_RELATIONS}), and its incremental
+ * uses delete+insert, since fakesnow cannot bind the unqualified column names of dbt-snowflake's
+ * MERGE.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class SnowflakeDbtBuildIT {
@@ -164,10 +165,12 @@ class SnowflakeDbtBuildIT {
     try (SnowflakeWarehouse warehouse =
         new SnowflakeWarehouse(operatorSettings, "shop", RUN, CLOCK)) {
       warehouse.createStaging(new StagingSchema("shop", "marts", RUN));
+      // A refresh's clone step: only the incremental keeps its history, cloned table by table.
+      warehouse.cloneLive(new StagingSchema("shop", "marts", RUN), List.of("order_events"), false);
     }
-    // What CREATE SCHEMA ... CLONE would give the run: live's history.
-    execute(
-        null, "CREATE TABLE SHOP_IT." + marts + ".ORDER_EVENTS CLONE SHOP_IT.MARTS.ORDER_EVENTS");
+    assertThat(ids(marts, "ORDER_EVENTS", "ORDER_ID"))
+        .as("the clone holds live's history")
+        .containsExactly(1, 2, 3, 4, 5);
 
     dbtIntoStaging("marts", marts, List.of("shop.marts"));
 

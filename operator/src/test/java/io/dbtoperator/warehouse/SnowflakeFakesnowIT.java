@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Covered here: login with password and with key pair (the driver signs a JWT with the parsed
  * key; fakesnow does not check it), ensureSchema, schemaExists, createStaging (drop and create),
- * cloneLive without a live schema, drop, and reading schemas back from INFORMATION_SCHEMA.SCHEMATA.
+ * cloneLive without a live schema, cloneLive of single tables ({@code CREATE TABLE … CLONE}, on
+ * several connections at once), drop, and reading schemas back from INFORMATION_SCHEMA.SCHEMATA.
  *
  * <p>fakesnow 0.12.1 does not implement, so only the golden files of {@link SnowflakeSqlTest}
  * cover: {@code ALTER SESSION SET QUERY_TAG} (hence {@code queryTags=false}), schema comments
@@ -100,6 +101,19 @@ class SnowflakeFakesnowIT {
     }
   }
 
+  private static List<String> rows(String query) throws SQLException {
+    try (Connection c =
+            SnowflakeConnections.open(settings(SnowflakeAuthentication.password, null));
+        Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery(query)) {
+      List<String> values = new java.util.ArrayList<>();
+      while (rows.next()) {
+        values.add(rows.getString(1));
+      }
+      return values;
+    }
+  }
+
   private static void execute(String sql) throws SQLException {
     try (Connection c =
             SnowflakeConnections.open(settings(SnowflakeAuthentication.password, null));
@@ -147,11 +161,35 @@ class SnowflakeFakesnowIT {
     StagingSchema staging = new StagingSchema("shop", "first_deploy", "run-1");
     try (SnowflakeWarehouse warehouse = warehouse()) {
       warehouse.createStaging(staging);
-      warehouse.cloneLive(staging, List.of("incremental_model"));
+      warehouse.cloneLive(staging, List.of("incremental_model"), true);
       assertThat(warehouse.schemaExists(staging.name())).isTrue();
       assertThat(warehouse.schemaExists("first_deploy")).isFalse();
       assertThat(tables(staging.name())).isEmpty();
       warehouse.drop(staging.name());
+    }
+  }
+
+  @Test
+  void aRefreshClonesOnlyTheKeptTablesEachOnItsOwn() throws SQLException {
+    StagingSchema staging = new StagingSchema("shop", "kept", "run-1");
+    try (SnowflakeWarehouse warehouse = warehouse()) {
+      warehouse.ensureSchema("kept");
+      execute("CREATE TABLE \"IT_DB\".\"KEPT\".\"EVENTS\" AS SELECT 1 AS ID UNION ALL SELECT 2");
+      execute("CREATE TABLE \"IT_DB\".\"KEPT\".\"SNAP\" AS SELECT 'a' AS K");
+      execute("CREATE TABLE \"IT_DB\".\"KEPT\".\"REBUILT\" AS SELECT 3 AS ID");
+      execute(
+          "CREATE VIEW \"IT_DB\".\"KEPT\".\"RECENT\" AS SELECT * FROM \"IT_DB\".\"KEPT\".\"EVENTS\"");
+      warehouse.createStaging(staging);
+
+      warehouse.cloneLive(staging, List.of("events", "snap", "recent", "not_built_yet"), false);
+
+      assertThat(tables(staging.name())).containsExactly("EVENTS BASE TABLE", "SNAP BASE TABLE");
+      assertThat(rows("SELECT ID FROM \"IT_DB\".\"KEPT__DBTOP_RUN_1\".\"EVENTS\" ORDER BY ID"))
+          .containsExactly("1", "2");
+      assertThat(rows("SELECT K FROM \"IT_DB\".\"KEPT__DBTOP_RUN_1\".\"SNAP\""))
+          .containsExactly("a");
+      warehouse.drop(staging.name());
+      warehouse.drop("kept");
     }
   }
 
@@ -163,7 +201,7 @@ class SnowflakeFakesnowIT {
       warehouse.createStaging(staging);
       // fakesnow's parser rejects CLONE for schemas: a SQL error, which must fail at once.
       long start = System.nanoTime();
-      assertThatThrownBy(() -> warehouse.cloneLive(staging, List.of()))
+      assertThatThrownBy(() -> warehouse.cloneLive(staging, List.of(), true))
           .isInstanceOf(WarehouseException.class)
           .hasMessageStartingWith("clone live schema cloned__dbtop_run_1: ")
           .hasMessageContaining("CLONE");

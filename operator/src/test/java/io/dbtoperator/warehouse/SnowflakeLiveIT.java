@@ -1,11 +1,7 @@
 package io.dbtoperator.warehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.dbtoperator.api.DbtProjectSpec.SnowflakeAuthentication;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,54 +15,16 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full cycle of {@link SnowflakeWarehouse} against a real Snowflake account, on schemas named
- * after a random run id that are dropped afterwards. Runs only when SNOWFLAKE_ACCOUNT,
- * SNOWFLAKE_USER, SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH (with
- * SNOWFLAKE_PRIVATE_KEY_PASSPHRASE if encrypted), SNOWFLAKE_DATABASE, SNOWFLAKE_WAREHOUSE and
- * SNOWFLAKE_ROLE are set; skipped otherwise. SNOWFLAKE_GRANTEE_ROLE, if set, names a role that
- * receives and loses SELECT.
+ * {@link SnowflakeWarehouse} against a real Snowflake account, on schemas named after a random id
+ * that are dropped afterwards: the full cycle, and the clone strategies measured side by side. Runs
+ * only with the variables {@link SnowflakeLiveEnv} reads; skipped otherwise, with a printed line.
+ * SNOWFLAKE_GRANTEE_ROLE, if set, names a role that receives and loses SELECT.
  */
 class SnowflakeLiveIT {
 
   @Test
   void fullCycleOnAUniqueSchema() throws Exception {
-    Map<String, String> env = System.getenv();
-    List<String> missing = new ArrayList<>();
-    for (String name :
-        List.of(
-            "SNOWFLAKE_ACCOUNT",
-            "SNOWFLAKE_USER",
-            "SNOWFLAKE_DATABASE",
-            "SNOWFLAKE_WAREHOUSE",
-            "SNOWFLAKE_ROLE")) {
-      if (env.getOrDefault(name, "").isBlank()) {
-        missing.add(name);
-      }
-    }
-    boolean password = !env.getOrDefault("SNOWFLAKE_PASSWORD", "").isBlank();
-    if (!password && env.getOrDefault("SNOWFLAKE_PRIVATE_KEY_PATH", "").isBlank()) {
-      missing.add("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH");
-    }
-    if (!missing.isEmpty()) {
-      System.out.println("SnowflakeLiveIT skipped: not set: " + String.join(", ", missing));
-    }
-    assumeThat(missing).as("Snowflake environment variables").isEmpty();
-
-    SnowflakeSettings settings =
-        new SnowflakeSettings(
-            env.get("SNOWFLAKE_ACCOUNT"),
-            env.get("SNOWFLAKE_USER"),
-            env.get("SNOWFLAKE_ROLE"),
-            env.get("SNOWFLAKE_WAREHOUSE"),
-            env.get("SNOWFLAKE_DATABASE"),
-            password ? SnowflakeAuthentication.password : SnowflakeAuthentication.keyPair,
-            env.get("SNOWFLAKE_PASSWORD"),
-            password ? null : Files.readString(Path.of(env.get("SNOWFLAKE_PRIVATE_KEY_PATH"))),
-            env.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"),
-            Duration.ofSeconds(20),
-            Duration.ofMinutes(2),
-            null,
-            true);
+    SnowflakeSettings settings = SnowflakeLiveEnv.settingsOrSkip("SnowflakeLiveIT.fullCycle");
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String live = "dbtop_it_" + suffix;
     StagingSchema first = new StagingSchema("it", live, "r1-" + suffix);
@@ -77,7 +35,7 @@ class SnowflakeLiveIT {
       try (SnowflakeWarehouse warehouse =
           new SnowflakeWarehouse(settings, "it", first.runId(), clock)) {
         warehouse.createStaging(first);
-        warehouse.cloneLive(first, List.of());
+        warehouse.cloneLive(first, List.of(), true);
         execute(settings, "CREATE TABLE " + sql.schema(first.name()) + ".\"T\" (ID INT)");
         execute(settings, "INSERT INTO " + sql.schema(first.name()) + ".\"T\" VALUES (1)");
         assertThat(warehouse.swap(first)).isTrue();
@@ -95,7 +53,7 @@ class SnowflakeLiveIT {
             .get()
             .extracting(SchemaTag::role)
             .isEqualTo(SchemaTag.Role.STAGING);
-        warehouse.cloneLive(second, List.of());
+        warehouse.cloneLive(second, List.of(), true);
         assertThat(warehouse.tag(second.name()))
             .get()
             .extracting(SchemaTag::runId)
@@ -113,8 +71,8 @@ class SnowflakeLiveIT {
             .extracting(OwnedSchema::name)
             .containsExactly(second.name());
 
-        String grantee = env.get("SNOWFLAKE_GRANTEE_ROLE");
-        if (grantee != null && !grantee.isBlank()) {
+        String grantee = SnowflakeLiveEnv.granteeRole();
+        if (grantee != null) {
           SchemaGrants desired = SchemaGrants.of(Map.of(grantee, List.of("SELECT")));
           assertThat(warehouse.applyGrants(live, desired).granted()).isEqualTo(desired);
           assertThat(warehouse.currentGrants(live)).isEqualTo(desired);
@@ -130,6 +88,128 @@ class SnowflakeLiveIT {
       for (String schema : List.of(live, first.name(), second.name())) {
         execute(settings, sql.dropSchema(schema));
       }
+    }
+  }
+
+  /**
+   * The measurement behind the clone strategy (docs/deploys.md, "Clone"): N tables (200 unless
+   * SNOWFLAKE_CLONE_TABLES says otherwise) cloned by one {@code CREATE SCHEMA … CLONE}, then one by
+   * one on a single session, then as a refresh clones them ({@link ConcurrentClones#SESSIONS} at a
+   * time), printed side by side with their ratios.
+   */
+  @Test
+  void cloneStrategiesSideBySide() throws Exception {
+    SnowflakeSettings settings =
+        SnowflakeLiveEnv.settingsOrSkip("SnowflakeLiveIT.cloneStrategiesSideBySide");
+    int count =
+        Integer.parseInt(
+            SnowflakeLiveEnv.variables().getOrDefault("SNOWFLAKE_CLONE_TABLES", "200"));
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String source = "dbtop_clone_" + suffix;
+    StagingSchema wholeSchema = new StagingSchema("it", source, "whole-" + suffix);
+    StagingSchema concurrent = new StagingSchema("it", source, "tables-" + suffix);
+    String serial = source + "_serial";
+    SnowflakeSql sql = new SnowflakeSql(settings.database(), "SNOWFLAKE_DATABASE");
+    List<String> tables = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      tables.add(String.format("t_%04d", i));
+    }
+    Clock clock = Clock.systemUTC();
+    try (SnowflakeWarehouse warehouse =
+        new SnowflakeWarehouse(settings, "it", "measure-" + suffix, clock)) {
+      warehouse.ensureSchema(source);
+      // Created several at a time too, so that setting up 200 tables takes seconds, not minutes.
+      ConcurrentClones.run(
+          "create tables in " + source,
+          tables,
+          () -> {
+            Connection c = SnowflakeConnections.open(settings);
+            return new ConcurrentClones.Session() {
+              @Override
+              public void clone(String table) throws SQLException {
+                try (Statement statement = c.createStatement()) {
+                  statement.execute(
+                      "CREATE OR REPLACE TABLE "
+                          + sql.schema(source)
+                          + "."
+                          + SnowflakeSql.identifier("table", table)
+                          + " AS SELECT SEQ4() AS ID, UNIFORM(1, 1000, RANDOM()) AS V"
+                          + " FROM TABLE(GENERATOR(ROWCOUNT => 10000))");
+                }
+              }
+
+              @Override
+              public void close() {
+                try {
+                  c.close();
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            };
+          },
+          SnowflakeWarehouse::describe);
+
+      warehouse.createStaging(wholeSchema);
+      long start = System.nanoTime();
+      warehouse.cloneLive(wholeSchema, List.of(), true);
+      Duration schemaClone = Duration.ofNanos(System.nanoTime() - start);
+
+      warehouse.ensureSchema(serial);
+      start = System.nanoTime();
+      try (Connection c = SnowflakeConnections.open(settings);
+          Statement statement = c.createStatement()) {
+        for (String table : tables) {
+          statement.execute(sql.cloneTable(serial, source, table));
+        }
+      }
+      Duration oneByOne = Duration.ofNanos(System.nanoTime() - start);
+
+      warehouse.createStaging(concurrent);
+      start = System.nanoTime();
+      warehouse.cloneLive(concurrent, tables, false);
+      Duration atOnce = Duration.ofNanos(System.nanoTime() - start);
+
+      for (String schema : List.of(wholeSchema.name(), serial, concurrent.name())) {
+        assertThat(tableCount(settings, sql, schema)).as(schema).isEqualTo(count);
+      }
+      System.out.printf(
+          "Snowflake clone of %d tables (account %s, warehouse %s):%n"
+              + "  CREATE SCHEMA … CLONE            %8.1f s%n"
+              + "  CREATE TABLE … CLONE, one by one %8.1f s  (%.2f× the schema clone)%n"
+              + "  CREATE TABLE … CLONE, %d at once  %8.1f s  (%.2f× the schema clone,"
+              + " %.2f× one by one)%n",
+          count,
+          settings.account(),
+          settings.warehouse(),
+          seconds(schemaClone),
+          seconds(oneByOne),
+          seconds(oneByOne) / seconds(schemaClone),
+          ConcurrentClones.SESSIONS,
+          seconds(atOnce),
+          seconds(atOnce) / seconds(schemaClone),
+          seconds(atOnce) / seconds(oneByOne));
+    } finally {
+      for (String schema : List.of(source, serial, wholeSchema.name(), concurrent.name())) {
+        execute(settings, sql.dropSchema(schema));
+      }
+    }
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toNanos() / 1e9;
+  }
+
+  private static int tableCount(SnowflakeSettings settings, SnowflakeSql sql, String schema)
+      throws SQLException {
+    try (Connection c = SnowflakeConnections.open(settings);
+        Statement statement = c.createStatement();
+        java.sql.ResultSet rows = statement.executeQuery(sql.selectRelations(schema))) {
+      int tables = 0;
+      while (rows.next()) {
+        tables++;
+      }
+      return tables;
     }
   }
 
