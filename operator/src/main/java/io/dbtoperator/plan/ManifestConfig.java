@@ -6,8 +6,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,9 +17,9 @@ import java.util.Set;
  * A node's resolved config, taken from the stream: every key's value rendered as compact JSON (what
  * the planner compares), the materialization, and the var() calls in its text values at any depth.
  * One generator renders the values of a whole manifest: a JSON tree per node and Jackson's toString
- * per value took 40% of a warm plan (docs/benchmarks.md, "Warm plan profile"). The configs of a
- * manifest are kept compact, their equal values shared: most nodes repeat the same few values, and
- * what a manifest keeps alive is what each garbage collection of a plan copies.
+ * per value took 40% of a warm plan (docs/benchmarks.md, "Warm plan profile"). Equal configs, and
+ * equal values, are one object per manifest, in compact maps: most nodes repeat the config of their
+ * folder, and what a manifest keeps alive is what each garbage collection of a plan copies.
  */
 final class ManifestConfig {
   /**
@@ -35,6 +37,13 @@ final class ManifestConfig {
   private final StringWriter rendered = new StringWriter();
   private final JsonGenerator json;
   private final Map<String, String> sharedValues = new HashMap<>();
+  // The configs read so far, by their rendering: nodes of a folder mostly have the same config.
+  private final Map<String, Map<String, String>> sharedConfigs = new HashMap<>();
+
+  /** Where a key's rendered value is in the rendering of the whole config. */
+  private record Key(String name, int valueStart, int valueEnd) {}
+
+  private final List<Key> keys = new ArrayList<>();
 
   ManifestConfig(JsonParser parser, JsonFactory factory) throws IOException {
     this.parser = parser;
@@ -49,7 +58,9 @@ final class ManifestConfig {
       parser.skipChildren();
       return Read.NONE;
     }
-    Map<String, String> config = new LinkedHashMap<>();
+    StringBuffer text = rendered.getBuffer();
+    text.setLength(0);
+    keys.clear();
     String materialized = null;
     VarUse vars = VarUse.NONE;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -58,15 +69,30 @@ final class ManifestConfig {
       if (key.equals("materialized")) {
         materialized = token == JsonToken.VALUE_STRING ? parser.getText() : null;
       }
+      int keyStart = text.length();
+      // Length-prefixed, so that no key or value can make two configs read alike.
+      text.append(key.length()).append(':').append(key);
+      int valueStart = text.length();
       vars = vars.and(copy());
       json.flush();
-      String text = rendered.toString();
-      rendered.getBuffer().setLength(0);
-      if (!LABEL_KEYS.contains(key)) {
-        config.put(key, sharedValues.computeIfAbsent(text, t -> t));
+      if (LABEL_KEYS.contains(key)) {
+        text.setLength(keyStart);
+      } else {
+        keys.add(new Key(key, valueStart, text.length()));
       }
     }
-    return new Read(Map.copyOf(config), materialized, vars);
+    String whole = text.toString();
+    Map<String, String> config = sharedConfigs.get(whole);
+    if (config == null) {
+      Map<String, String> values = new LinkedHashMap<>();
+      for (Key key : keys) {
+        String valueText = whole.substring(key.valueStart(), key.valueEnd());
+        values.put(key.name(), sharedValues.computeIfAbsent(valueText, v -> v));
+      }
+      config = Map.copyOf(values);
+      sharedConfigs.put(whole, config);
+    }
+    return new Read(config, materialized, vars);
   }
 
   /** Renders the current value into the generator; returns the var() calls of its strings. */

@@ -83,6 +83,29 @@ class ManifestConfigTest {
     }
   }
 
+  @Test
+  void equalConfigsAreOneMapAndKeysOrValuesThatReadAlikeJoinedAreApart() throws Exception {
+    try (JsonParser parser =
+        MAPPER.createParser(
+            "[{\"a\": \"x\", \"tags\": [\"one\"]}, {\"a\": \"x\", \"tags\": [\"two\"]},"
+                + " {\"a\": \"x\", \"b\": 1}, {\"a\": \"x\\\"1:b\", \"b\": 1},"
+                + " {\"a\": \"x\", \"1:b\": 1}]")) {
+      parser.nextToken();
+      ManifestConfig configs = new ManifestConfig(parser, MAPPER.getFactory());
+
+      Map<String, String> first = configs.read(parser.nextToken()).buildConfig();
+      Map<String, String> labelsOnlyDiffer = configs.read(parser.nextToken()).buildConfig();
+      Map<String, String> twoKeys = configs.read(parser.nextToken()).buildConfig();
+      Map<String, String> quoteInValue = configs.read(parser.nextToken()).buildConfig();
+      Map<String, String> oddKey = configs.read(parser.nextToken()).buildConfig();
+
+      assertThat(labelsOnlyDiffer).isSameAs(first).containsOnly(Map.entry("a", "\"x\""));
+      assertThat(twoKeys).containsOnly(Map.entry("a", "\"x\""), Map.entry("b", "1"));
+      assertThat(quoteInValue).containsOnly(Map.entry("a", "\"x\\\"1:b\""), Map.entry("b", "1"));
+      assertThat(oddKey).containsOnly(Map.entry("a", "\"x\""), Map.entry("1:b", "1"));
+    }
+  }
+
   private static ManifestConfig.Read read(String json) throws Exception {
     try (JsonParser parser = MAPPER.createParser(json)) {
       ManifestConfig configs = new ManifestConfig(parser, MAPPER.getFactory());
