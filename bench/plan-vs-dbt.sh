@@ -12,7 +12,12 @@
 #   plan_cold_c2        the same with `java -jar` (the JVM's default JIT), for comparison
 #   commit_to_plan      commit 2 checked out, the state restored, `dbt parse`, then the plan:
 #                       what the CLI does from a new commit to its plan
+#   plan_warm           the plan in an already-warm JVM, as the operator makes it: both manifests
+#                       read and planned in-process by io.dbtoperator.cli.PlanBenchmark, the JVM's
+#                       default JIT, WARM_UP iterations not counted, then the median of WARM_ITERATIONS
 #   json_load           python's json.load of commit 2's manifest
+# With BASELINE_JAR set (a jar of an earlier commit), also plan_cold_base and plan_warm_base: the
+# same two plans with that jar's planner, for a before/after in the same run.
 # and prints the medians, the ratios and the models each selects. It exits 1 when the plan misses
 # a model that dbt selects.
 #
@@ -21,6 +26,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-"2000 5000 10000"}
 reps=${REPS:-3}
+warm_up=${WARM_UP:-10}
+warm_iterations=${WARM_ITERATIONS:-10}
 schemas=20
 dbt=${DBT:-$root/.venv/bin/dbt}
 cli=("$root/scripts/dbt-operator")
@@ -29,6 +36,18 @@ jar=${DBT_OPERATOR_JAR:-$root/operator/target/dbt-operator.jar}
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DBT_OPERATOR_JAR="$jar"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbt-operator-plan-vs-dbt.XXXXXX")
 [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
+baseline=${BASELINE_JAR:-}
+if [ -n "$baseline" ]; then
+  # The measuring loop of this jar around the baseline's planner: the class comes first.
+  mkdir -p "$work/bench-classes"
+  (cd "$work/bench-classes" && unzip -q "$jar" 'io/dbtoperator/cli/PlanBenchmark.class')
+fi
+warm_plan() { # name classpath repo c1 c2 from-manifest to-manifest
+  local name=$1 out
+  out=$(java -cp "$2" io.dbtoperator.cli.PlanBenchmark "$3" "$4" "$5" "$6" "$7" - "$warm_iterations" "$warm_up")
+  echo "$name $(sed -E 's/.*warm_median_s=([0-9.]+).*/\1/' <<< "$out")" >> "$times"
+  echo "${name}_cpu $(sed -E 's/.*warm_cpu_median_s=([0-9.]+).*/\1/' <<< "$out")" >> "$times"
+}
 
 seconds() { python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.3f}")' "$1" "$2"; }
 now() { date +%s.%N; }
@@ -153,6 +172,11 @@ for n in $sizes; do
       code=0; '${cli[0]}' plan --repo '$repo' --from '$c1' --to '$c2' --from-manifest '$work/t1-$n/manifest.json' --to-manifest '$work/tc2p-$n/manifest.json' --output json > /dev/null || code=\$?
       [ \$code -eq 2 ]"
     git -C "$repo" worktree remove --force "$work/c2p-$n"
+    warm_plan plan_warm "$jar" "$repo" "$c1" "$c2" "$work/t1-$n/manifest.json" "$work/tcold-$n/manifest.json"
+    if [ -n "$baseline" ]; then
+      timed plan_cold_base bash -c "DBT_OPERATOR_JAR='$baseline' '${cli[0]}' plan --repo '$repo' --from '$c1' --to '$c2' --from-manifest '$work/t1-$n/manifest.json' --to-manifest '$work/tcold-$n/manifest.json' --output json > /dev/null"
+      warm_plan plan_warm_base "$work/bench-classes:$baseline" "$repo" "$c1" "$c2" "$work/t1-$n/manifest.json" "$work/tcold-$n/manifest.json"
+    fi
     timed json_load python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/tcold-$n/manifest.json"
   done
   grep -q "Partial parsing enabled" "$work/tpartial-$n/logs/dbt.log" \
@@ -171,28 +195,38 @@ PY
   echo "$n models: $selection"
   case "$selection" in *" missed=0 "*) ;; *) status=1 ;; esac
   line="$n $size"
-  for m in dbt_parse_cold dbt_parse_partial dbt_ls_warm plan_cold plan_cold_c2 commit_to_plan json_load; do
+  for m in dbt_parse_cold dbt_parse_partial dbt_ls_warm plan_cold plan_cold_c2 commit_to_plan plan_warm json_load; do
     line="$line $(median "$m")"
   done
   echo "$line" >> "$summary"
+  echo "$n $(median plan_warm_cpu) $(median plan_cold_base) $(median plan_warm_base) $(median plan_warm_base_cpu)" >> "$work/extra.txt"
 done
 
 echo
-printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-10s %-10s\n' models manifest parse_cold parse_part ls_warm plan_cold plan_c2 commit2plan json_load
-while read -r n size pc pp ls pl pl2 c2p jl; do
-  printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-10s %-10s\n' "$n" "${size}MB" "${pc}s" "${pp}s" "${ls}s" "${pl}s" "${pl2}s" "${c2p}s" "${jl}s"
+printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' models manifest parse_cold parse_part ls_warm plan_cold plan_c2 commit2plan plan_warm json_load
+while read -r n size pc pp ls pl pl2 c2p pw jl; do
+  printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' "$n" "${size}MB" "${pc}s" "${pp}s" "${ls}s" "${pl}s" "${pl2}s" "${c2p}s" "${pw}s" "${jl}s"
 done < "$summary"
 echo
-echo "ratios (medians of $reps runs):"
-while read -r n size pc pp ls pl pl2 c2p jl; do
-  python3 - "$n" "$pc" "$pp" "$ls" "$pl" "$pl2" "$c2p" "$jl" <<'PY'
+echo "ratios (medians of $reps runs; plan_warm: the median of $reps JVMs' medians of $warm_iterations warm plans each):"
+while read -r n size pc pp ls pl pl2 c2p pw jl; do
+  python3 - "$n" "$pc" "$pp" "$ls" "$pl" "$pl2" "$c2p" "$pw" "$jl" <<'PY'
 import sys
-n, pc, pp, ls, pl, pl2, c2p, jl = sys.argv[1], *map(float, sys.argv[2:])
+n, pc, pp, ls, pl, pl2, c2p, pw, jl = sys.argv[1], *map(float, sys.argv[2:])
 print(f"  {n}: plan_cold / json_load {pl / jl:.2f}x (goal <= 2 at >= 5,000; under 2 s at 2,000: {pl:.2f} s)"
+      f" | plan_warm / json_load {pw / jl:.2f}x (goal <= 1)"
       f" | dbt_ls_warm / plan_cold {ls / pl:.1f}x (goal >= 20)"
       f" | parse_cold / parse_partial {pc / pp:.2f}x"
       f" | plan_c2 / plan_cold {pl2 / pl:.2f}x"
       f" | commit_to_plan / (parse_cold + plan_cold) {c2p / (pc + pl):.2f}")
 PY
 done < "$summary"
+echo
+echo "warm plan CPU (process, GC and JIT included; median of the JVMs' medians):"
+while read -r n cpu cold_base warm_base warm_base_cpu; do
+  echo "  $n: plan_warm_cpu ${cpu}s"
+  if [ -n "$baseline" ]; then
+    echo "  $n: baseline jar: plan_cold ${cold_base}s plan_warm ${warm_base}s plan_warm_cpu ${warm_base_cpu}s"
+  fi
+done < "$work/extra.txt"
 exit "$status"

@@ -152,7 +152,7 @@ class DocsCommandsTest {
    * the line names (a synopsis, with [optional] parts, or a real command).
    */
   private static Optional<String> cliProblem(Command command) {
-    CommandLine cli = new CommandLine(Main.class);
+    CommandLine cli = Main.commandLine(new String[0]);
     List<String> problems = new ArrayList<>();
     for (String name : command.words().get(1).split("\\|")) {
       CommandLine subcommand = cli.getSubcommands().get(name);

@@ -3,6 +3,7 @@ package io.dbtoperator.cli;
 import io.dbtoperator.plan.PlanException;
 import io.dbtoperator.state.StateStoreException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,23 +14,6 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "dbt-operator 0.1.0",
     description = "Plans, deploys and refreshes dbt projects schema by schema.",
-    subcommands = {
-      PlanCommand.class,
-      DueCommand.class,
-      DeployCommand.class,
-      RefreshCommand.class,
-      StatusCommand.class,
-      RollbackCommand.class,
-      RunsCommand.class,
-      OperatorCommand.class,
-      TriggerCommand.class,
-      CheckoutCommand.class,
-      UploadManifestCommand.class,
-      RestorePartialParseCommand.class,
-      UploadRunArtifactsCommand.class,
-      LocalCommand.class,
-      CommandLine.HelpCommand.class
-    },
     footer = {
       "",
       "Exit codes: 0 no changes or all went live, 2 changes (plan) or refreshes due (due),"
@@ -39,6 +23,29 @@ public final class Main {
   static final int NO_CHANGES = 0;
   static final int ERROR = 1;
   static final int CHANGES = 2;
+
+  /**
+   * The subcommands. Picocli introspects each command it is given, and with it loads the classes of
+   * its options (the Kubernetes client, the operator SDK, the state stores): a third of the classes
+   * a cold plan loaded (docs/benchmarks.md, "Cold plan profile"). A process that runs one command
+   * is given that one only; help, version and unknown names get all.
+   */
+  private static final List<Class<?>> COMMANDS =
+      List.of(
+          PlanCommand.class,
+          DueCommand.class,
+          DeployCommand.class,
+          RefreshCommand.class,
+          StatusCommand.class,
+          RollbackCommand.class,
+          RunsCommand.class,
+          OperatorCommand.class,
+          TriggerCommand.class,
+          CheckoutCommand.class,
+          UploadManifestCommand.class,
+          RestorePartialParseCommand.class,
+          UploadRunArtifactsCommand.class,
+          LocalCommand.class);
 
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -50,7 +57,7 @@ public final class Main {
       err.println("error: " + logFormat.get());
       return ERROR;
     }
-    CommandLine commandLine = new CommandLine(new Main());
+    CommandLine commandLine = commandLine(args);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler(
@@ -69,6 +76,23 @@ public final class Main {
           return ERROR;
         });
     return commandLine.execute(args);
+  }
+
+  /** The command line that runs {@code args}. */
+  public static CommandLine commandLine(String[] args) {
+    CommandLine commandLine = new CommandLine(new Main());
+    String first = args.length == 0 ? "" : args[0];
+    Optional<Class<?>> invoked =
+        COMMANDS.stream()
+            .filter(command -> command.getAnnotation(Command.class).name().equals(first))
+            .findFirst();
+    if (invoked.isPresent()) {
+      commandLine.addSubcommand(invoked.get());
+      return commandLine;
+    }
+    COMMANDS.forEach(commandLine::addSubcommand);
+    commandLine.addSubcommand(CommandLine.HelpCommand.class);
+    return commandLine;
   }
 
   /**

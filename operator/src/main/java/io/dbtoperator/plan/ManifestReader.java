@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,8 +34,6 @@ public final class ManifestReader {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Set<String> KEPT_RESOURCE_TYPES =
       Set.of("model", "seed", "snapshot", "test");
-  // dbt's own state:modified leaves these out too: they label nodes, they build nothing.
-  private static final Set<String> LABEL_CONFIG_KEYS = Set.of("tags", "group");
 
   private ManifestReader() {}
 
@@ -81,6 +78,7 @@ public final class ManifestReader {
     private final JsonParser parser;
     private final String source;
     private final ManifestTokens tokens;
+    private final ManifestConfig configs;
     private String schemaVersionUrl;
     private String projectName;
     private String projectId;
@@ -92,10 +90,11 @@ public final class ManifestReader {
     private final Map<String, ManifestHook> hooks = new LinkedHashMap<>();
     private final Map<String, VarUse> varUses = new LinkedHashMap<>();
 
-    Reading(JsonParser parser, String source) {
+    Reading(JsonParser parser, String source) throws IOException {
       this.parser = parser;
       this.source = source;
       this.tokens = new ManifestTokens(parser);
+      this.configs = new ManifestConfig(parser, MAPPER.getFactory());
     }
 
     Manifest manifest() throws IOException {
@@ -252,7 +251,7 @@ public final class ManifestReader {
       String attachedNode = null;
       String rawCode = null;
       List<String> fqn = List.of();
-      JsonNode config = null;
+      ManifestConfig.Read config = ManifestConfig.Read.NONE;
       ManifestTokens.DependsOn dependsOn = ManifestTokens.DependsOn.NONE;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
@@ -275,14 +274,11 @@ public final class ManifestReader {
           case "raw_code", "raw_sql" -> rawCode = tokens.text();
           case "fqn" -> fqn = tokens.strings(value);
           case "checksum" -> checksum = tokens.checksum(value);
-          case "config" ->
-              config = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
+          case "config" -> config = configs.read(value);
           case "depends_on" -> dependsOn = tokens.dependsOn(value);
           default -> parser.skipChildren();
         }
       }
-      Map<String, String> buildConfig = buildConfig(config);
-      JsonNode materialized = config == null ? null : config.get("materialized");
       return new NodeRead(
           new ManifestNode(
               uniqueId,
@@ -292,32 +288,16 @@ public final class ManifestReader {
               database,
               schema,
               alias,
-              materialized == null || !materialized.isTextual() ? null : materialized.asText(),
+              config.materialized(),
               checksum,
               originalFilePath,
               dependsOn.nodes(),
               dependsOn.macros(),
-              buildConfig,
+              config.buildConfig(),
               attachedNode,
               fqn),
           "operation".equals(resourceType) ? rawCode : null,
-          VarUse.in(rawCode).and(VarUse.in(config)));
-    }
-
-    private static Map<String, String> buildConfig(JsonNode config) {
-      if (config == null) {
-        return Map.of();
-      }
-      Map<String, String> result = new LinkedHashMap<>();
-      config
-          .fields()
-          .forEachRemaining(
-              field -> {
-                if (!LABEL_CONFIG_KEYS.contains(field.getKey())) {
-                  result.put(field.getKey(), field.getValue().toString());
-                }
-              });
-      return Collections.unmodifiableMap(result);
+          VarUse.in(rawCode).and(config.vars()));
     }
 
     private void readMacros(JsonToken value) throws IOException {

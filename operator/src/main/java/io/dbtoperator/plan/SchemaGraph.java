@@ -246,18 +246,22 @@ public final class SchemaGraph {
       for (Map.Entry<String, List<String>> schema : relationsBySchema.entrySet()) {
         String schemaKey = schema.getKey();
         for (String id : schema.getValue()) {
-          for (String upstream : new TreeSet<>(upstreamRelations(manifest.nodes().get(id)))) {
+          // The cause of an edge is its first relation, and that relation's first upstream in
+          // the edge's schema, in id order: the smallest such upstream, found without sorting.
+          for (String upstream : upstreamRelations(manifest.nodes().get(id))) {
             String upstreamKey = schemaKeyOfRelation.get(upstream);
-            if (!upstreamKey.equals(schemaKey)) {
-              edges
-                  .computeIfAbsent(schemaKey, k -> new HashMap<>())
-                  .putIfAbsent(
-                      upstreamKey,
-                      new SchemaOrder.Cause(
-                          id,
-                          nameBySchema.get(schemaKey),
-                          upstream,
-                          nameBySchema.get(upstreamKey)));
+            if (upstreamKey.equals(schemaKey)) {
+              continue;
+            }
+            Map<String, SchemaOrder.Cause> causes =
+                edges.computeIfAbsent(schemaKey, k -> new HashMap<>());
+            SchemaOrder.Cause known = causes.get(upstreamKey);
+            if (known == null
+                || (known.downstream().equals(id) && upstream.compareTo(known.upstream()) < 0)) {
+              causes.put(
+                  upstreamKey,
+                  new SchemaOrder.Cause(
+                      id, nameBySchema.get(schemaKey), upstream, nameBySchema.get(upstreamKey)));
             }
           }
         }

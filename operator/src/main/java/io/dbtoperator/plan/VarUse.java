@@ -1,6 +1,5 @@
 package io.dbtoperator.plan;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -43,21 +42,6 @@ record VarUse(Set<String> names, boolean dynamic) {
       }
     }
     return names.isEmpty() && !dynamic ? NONE : new VarUse(names, dynamic);
-  }
-
-  /** The var() calls in every text value of a node's config, at any depth. */
-  static VarUse in(JsonNode config) {
-    if (config == null) {
-      return NONE;
-    }
-    if (config.isTextual()) {
-      return in(config.asText());
-    }
-    VarUse all = NONE;
-    for (JsonNode child : config) {
-      all = all.and(in(child));
-    }
-    return all;
   }
 
   VarUse and(VarUse other) {

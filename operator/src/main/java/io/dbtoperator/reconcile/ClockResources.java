@@ -101,6 +101,7 @@ final class ClockResources {
             project.getMetadata().getNamespace(),
             "--project",
             project.getMetadata().getName())
+        .withEnv(RunPods.shortCommandEnv(List.of()))
         .withNewSecurityContext()
         .withAllowPrivilegeEscalation(false)
         .withRunAsNonRoot(true)

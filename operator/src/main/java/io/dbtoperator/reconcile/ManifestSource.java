@@ -172,10 +172,15 @@ final class ManifestSource {
         settings.activeDeadline().toSeconds(),
         upload(commit, parseKey),
         null,
-        PodArtifacts.upload(
-            project,
-            "restore-partial-parse",
-            List.of("--key", parseKey, "--dest", RunPods.RUN_DIR + "/target")));
+        restore(project, parseKey));
+  }
+
+  /** The parse pod's container that lays the stored state of {@code parseKey} out for dbt. */
+  static RunPods.Upload restore(DbtProject project, String parseKey) {
+    return PodArtifacts.upload(
+        project,
+        "restore-partial-parse",
+        List.of("--key", parseKey, "--dest", RunPods.RUN_DIR + "/target"));
   }
 
   private RunPods.Upload upload(String commit, String parseKey) {

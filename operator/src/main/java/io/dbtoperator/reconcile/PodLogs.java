@@ -8,6 +8,9 @@ import java.util.List;
 
 /** The containers of a pod the operator made, and their logs read through the API. */
 final class PodLogs {
+  private static final String JVM_NOTICE =
+      "Picked up JAVA_TOOL_OPTIONS: " + RunPods.SHORT_COMMAND_JVM_OPTIONS;
+
   private PodLogs() {}
 
   /** Init containers first, then the others. */
@@ -25,7 +28,11 @@ final class PodLogs {
     return statuses;
   }
 
-  /** The container's log lines; none when it has not written any. */
+  /**
+   * The container's log lines; none when it has not written any. The line the JVM writes about the
+   * options the operator gave it (RunPods.SHORT_COMMAND_JVM_OPTIONS) is left out: it is no output
+   * of the command.
+   */
   static List<String> lines(KubernetesClient client, Pod pod, String container) {
     String log =
         client
@@ -34,6 +41,10 @@ final class PodLogs {
             .withName(pod.getMetadata().getName())
             .inContainer(container)
             .getLog();
-    return log == null ? List.of() : log.lines().toList();
+    return log == null ? List.of() : withoutJvmNotice(log);
+  }
+
+  static List<String> withoutJvmNotice(String log) {
+    return log.lines().filter(line -> !line.startsWith(JVM_NOTICE)).toList();
   }
 }

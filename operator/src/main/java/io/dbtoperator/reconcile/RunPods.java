@@ -44,6 +44,15 @@ public final class RunPods {
   static final String CONFIG_ANNOTATION_PREFIX = "run.dbtoperator.io/";
   static final String ARTIFACTS = "artifacts";
 
+  /**
+   * The options of the JVM in the operator image's containers of pods (checkout, restore, upload,
+   * artifacts, the clock's trigger): each runs one command of seconds, where the C2 compiler costs
+   * more CPU than it saves (docs/benchmarks.md, "Cold plan profile"), so they run with C1 only. The
+   * operator's Deployment keeps both compilers. The JVM names the variable on stderr; {@link
+   * PodLogs} leaves that line out of the logs the operator reads.
+   */
+  static final String SHORT_COMMAND_JVM_OPTIONS = "-XX:TieredStopAtLevel=1";
+
   /** The user of every container: the restricted Pod Security level forbids root. */
   static final long RUN_AS_USER = 1000L;
 
@@ -194,7 +203,7 @@ public final class RunPods {
         .withName(name)
         .withImage(spec.operatorImage())
         .withArgs(command.args())
-        .withEnv(secretEnv(command.env()))
+        .withEnv(shortCommandEnv(secretEnv(command.env())))
         .withVolumeMounts(workspaceMounts())
         .withSecurityContext(restricted())
         .build();
@@ -213,7 +222,7 @@ public final class RunPods {
         .withImage(spec.operatorImage())
         .withRestartPolicy("Always")
         .withArgs(spec.artifacts().args())
-        .withEnv(secretEnv(spec.artifacts().env()))
+        .withEnv(shortCommandEnv(secretEnv(spec.artifacts().env())))
         .withVolumeMounts(mount("workspace", WORKSPACE, true))
         .withSecurityContext(restricted())
         .build();
@@ -255,6 +264,7 @@ public final class RunPods {
         .withName("checkout")
         .withImage(spec.operatorImage())
         .withArgs(args)
+        .withEnv(shortCommandEnv(List.of()))
         .withVolumeMounts(mounts)
         .withSecurityContext(restricted())
         .build();
@@ -308,6 +318,18 @@ public final class RunPods {
         .withResources(resources)
         .withSecurityContext(restricted())
         .build();
+  }
+
+  /** {@code env} after the JVM options of a short command. */
+  static List<EnvVar> shortCommandEnv(List<EnvVar> env) {
+    List<EnvVar> all = new ArrayList<>();
+    all.add(
+        new EnvVarBuilder()
+            .withName("JAVA_TOOL_OPTIONS")
+            .withValue(SHORT_COMMAND_JVM_OPTIONS)
+            .build());
+    all.addAll(env);
+    return all;
   }
 
   private static List<EnvVar> secretEnv(Map<String, SecretKey> variables) {

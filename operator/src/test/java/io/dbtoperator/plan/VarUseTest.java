@@ -2,7 +2,6 @@ package io.dbtoperator.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -27,17 +26,5 @@ class VarUseTest {
   @Test
   void envVarAndOtherWordsEndingInVarAreNotVars() {
     assertThat(VarUse.in("{{ env_var('DBT_USER') }} as invar, my_var(1)")).isEqualTo(VarUse.NONE);
-  }
-
-  @Test
-  void readsVarsInConfigValuesAtAnyDepth() throws Exception {
-    VarUse use =
-        VarUse.in(
-            new ObjectMapper()
-                .readTree(
-                    "{\"materialized\": \"table\", \"post-hook\": [{\"sql\":"
-                        + " \"grant select on {{ this }} to {{ var('reader') }}\"}]}"));
-
-    assertThat(use).isEqualTo(new VarUse(Set.of("reader"), false));
   }
 }

@@ -1,0 +1,127 @@
+package io.dbtoperator.plan;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A node's resolved config, taken from the stream: every key's value rendered as compact JSON (what
+ * the planner compares), the materialization, and the var() calls in its text values at any depth.
+ * One generator renders the values of a whole manifest: a JSON tree per node and Jackson's toString
+ * per value took 40% of a warm plan (docs/benchmarks.md, "Warm plan profile"). Equal configs, and
+ * equal values, are one object per manifest, in compact maps: most nodes repeat the config of their
+ * folder, and what a manifest keeps alive is what each garbage collection of a plan copies.
+ */
+final class ManifestConfig {
+  /**
+   * @param buildConfig every key but the labels (tags, group) to its value as compact JSON
+   * @param materialized the materialization, when it is a string
+   */
+  record Read(Map<String, String> buildConfig, String materialized, VarUse vars) {
+    static final Read NONE = new Read(Map.of(), null, VarUse.NONE);
+  }
+
+  // dbt's own state:modified leaves these out too: they label nodes, they build nothing.
+  private static final Set<String> LABEL_KEYS = Set.of("tags", "group");
+
+  private final JsonParser parser;
+  private final StringWriter rendered = new StringWriter();
+  private final JsonGenerator json;
+  private final Map<String, String> sharedValues = new HashMap<>();
+  // The configs read so far, by their rendering: nodes of a folder mostly have the same config.
+  private final Map<String, Map<String, String>> sharedConfigs = new HashMap<>();
+
+  /** Where a key's rendered value is in the rendering of the whole config. */
+  private record Key(String name, int valueStart, int valueEnd) {}
+
+  private final List<Key> keys = new ArrayList<>();
+
+  ManifestConfig(JsonParser parser, JsonFactory factory) throws IOException {
+    this.parser = parser;
+    this.json = factory.createGenerator(rendered);
+    // Each value is rendered on its own, as a root value: no separator between them.
+    json.setRootValueSeparator(null);
+  }
+
+  /** Reads the value of a node's "config", the parser at its first token. */
+  Read read(JsonToken value) throws IOException {
+    if (value != JsonToken.START_OBJECT) {
+      parser.skipChildren();
+      return Read.NONE;
+    }
+    StringBuffer text = rendered.getBuffer();
+    text.setLength(0);
+    keys.clear();
+    String materialized = null;
+    VarUse vars = VarUse.NONE;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String key = parser.currentName();
+      JsonToken token = parser.nextToken();
+      if (key.equals("materialized")) {
+        materialized = token == JsonToken.VALUE_STRING ? parser.getText() : null;
+      }
+      int keyStart = text.length();
+      // Length-prefixed, so that no key or value can make two configs read alike.
+      text.append(key.length()).append(':').append(key);
+      int valueStart = text.length();
+      vars = vars.and(copy());
+      json.flush();
+      if (LABEL_KEYS.contains(key)) {
+        text.setLength(keyStart);
+      } else {
+        keys.add(new Key(key, valueStart, text.length()));
+      }
+    }
+    String whole = text.toString();
+    Map<String, String> config = sharedConfigs.get(whole);
+    if (config == null) {
+      Map<String, String> values = new LinkedHashMap<>();
+      for (Key key : keys) {
+        String valueText = whole.substring(key.valueStart(), key.valueEnd());
+        values.put(key.name(), sharedValues.computeIfAbsent(valueText, v -> v));
+      }
+      config = Map.copyOf(values);
+      sharedConfigs.put(whole, config);
+    }
+    return new Read(config, materialized, vars);
+  }
+
+  /** Renders the current value into the generator; returns the var() calls of its strings. */
+  private VarUse copy() throws IOException {
+    VarUse vars = VarUse.NONE;
+    switch (parser.currentToken()) {
+      case START_OBJECT -> {
+        json.writeStartObject();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          json.writeFieldName(parser.currentName());
+          parser.nextToken();
+          vars = vars.and(copy());
+        }
+        json.writeEndObject();
+      }
+      case START_ARRAY -> {
+        json.writeStartArray();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          vars = vars.and(copy());
+        }
+        json.writeEndArray();
+      }
+      case VALUE_STRING -> {
+        String text = parser.getText();
+        json.writeString(text);
+        vars = VarUse.in(text);
+      }
+      default -> json.copyCurrentEvent(parser);
+    }
+    return vars;
+  }
+}
