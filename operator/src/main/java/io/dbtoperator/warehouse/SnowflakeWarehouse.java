@@ -390,12 +390,14 @@ public final class SnowflakeWarehouse implements Warehouse {
     List<Map<String, String>> rows = new ArrayList<>();
     try (Statement statement = c.createStatement();
         ResultSet result = statement.executeQuery(query)) {
-      int columns = result.getMetaData().getColumnCount();
+      List<String> labels = new ArrayList<>();
+      for (int i = 1; i <= result.getMetaData().getColumnCount(); i++) {
+        labels.add(result.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT));
+      }
       while (result.next()) {
         Map<String, String> row = new HashMap<>();
-        for (int i = 1; i <= columns; i++) {
-          row.put(
-              result.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT), result.getString(i));
+        for (int i = 0; i < labels.size(); i++) {
+          row.put(labels.get(i), result.getString(i + 1));
         }
         rows.add(row);
       }
