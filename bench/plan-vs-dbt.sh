@@ -8,7 +8,9 @@
 #   dbt_parse_partial   `dbt parse` of commit 2 with commit 1's partial_parse.msgpack restored
 #   dbt_ls_warm         `dbt ls -s state:modified+` against commit 1's manifest, warm (the state
 #                       of commit 2's parse is in place)
-#   plan_cold           `scripts/dbt-operator plan` of the two manifests, a cold JVM (C1 only)
+#   plan_cold           `scripts/dbt-operator plan` of the two manifests, a cold JVM (C1 only),
+#                       with the AOT cache scripts/aot-cache.sh makes when a Java 25 is found
+#   plan_noaot          the same on `java` of the PATH, C1 only, no cache: the launcher before
 #   plan_cold_c2        the same with `java -jar` (the JVM's default JIT), for comparison
 #   commit_to_plan      commit 2 checked out, the state restored, `dbt parse`, then the plan:
 #                       what the CLI does from a new commit to its plan
@@ -33,6 +35,9 @@ dbt=${DBT:-$root/.venv/bin/dbt}
 cli=("$root/scripts/dbt-operator")
 jar=${DBT_OPERATOR_JAR:-$root/operator/target/dbt-operator.jar}
 [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
+# The cache of the jar being measured (it says so and makes none without a Java 25).
+DBT_OPERATOR_JAR="$jar" bash "$root/scripts/aot-cache.sh"
+aot_java=$(cat "${jar%.jar}.aot.java" 2> /dev/null || echo "none")
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DBT_OPERATOR_JAR="$jar"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbt-operator-plan-vs-dbt.XXXXXX")
 [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
@@ -136,7 +141,7 @@ dbt_in() { # dir target-path args...
     --log-path "$target/logs"
 }
 
-echo "cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)  dbt: $("$dbt" --version 2>/dev/null | sed -n 's/.*installed: *//p' | head -n 1)  java: $(java -version 2>&1 | head -n 1)"
+echo "cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)  dbt: $("$dbt" --version 2>/dev/null | sed -n 's/.*installed: *//p' | head -n 1)  java: $(java -version 2>&1 | head -n 1)  aot cache: $aot_java"
 status=0
 summary="$work/summary.txt"
 : > "$summary"
@@ -163,6 +168,7 @@ for n in $sizes; do
     timed dbt_parse_partial dbt_in "$work/c2-$n" "$work/tpartial-$n" -q parse --partial-parse
     timed dbt_ls_warm bash -c "$(declare -f dbt_in); dbt=$dbt work=$work dbt_in $work/c2-$n $work/tpartial-$n -q ls -s state:modified+ --resource-type model --state $work/t1-$n --output name > $work/dbt-selected-$n.txt"
     timed plan_cold bash -c "'${cli[0]}' plan --repo '$repo' --from '$c1' --to '$c2' --from-manifest '$work/t1-$n/manifest.json' --to-manifest '$work/tcold-$n/manifest.json' --output json > '$work/plan-$n.json'"
+    timed plan_noaot bash -c "java -XX:TieredStopAtLevel=1 -jar '$jar' plan --repo '$repo' --from '$c1' --to '$c2' --from-manifest '$work/t1-$n/manifest.json' --to-manifest '$work/tcold-$n/manifest.json' --output json > /dev/null"
     timed plan_cold_c2 bash -c "java -jar '$jar' plan --repo '$repo' --from '$c1' --to '$c2' --from-manifest '$work/t1-$n/manifest.json' --to-manifest '$work/tcold-$n/manifest.json' --output json > /dev/null"
     rm -rf "$work/c2p-$n" "$work/tc2p-$n"
     timed commit_to_plan bash -c "set -e; $(declare -f dbt_in)
@@ -195,7 +201,7 @@ PY
   echo "$n models: $selection"
   case "$selection" in *" missed=0 "*) ;; *) status=1 ;; esac
   line="$n $size"
-  for m in dbt_parse_cold dbt_parse_partial dbt_ls_warm plan_cold plan_cold_c2 commit_to_plan plan_warm json_load; do
+  for m in dbt_parse_cold dbt_parse_partial dbt_ls_warm plan_cold plan_noaot plan_cold_c2 commit_to_plan plan_warm json_load; do
     line="$line $(median "$m")"
   done
   echo "$line" >> "$summary"
@@ -203,20 +209,21 @@ PY
 done
 
 echo
-printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' models manifest parse_cold parse_part ls_warm plan_cold plan_c2 commit2plan plan_warm json_load
-while read -r n size pc pp ls pl pl2 c2p pw jl; do
-  printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' "$n" "${size}MB" "${pc}s" "${pp}s" "${ls}s" "${pl}s" "${pl2}s" "${c2p}s" "${pw}s" "${jl}s"
+printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' models manifest parse_cold parse_part ls_warm plan_cold plan_noaot plan_c2 commit2plan plan_warm json_load
+while read -r n size pc pp ls pl pna pl2 c2p pw jl; do
+  printf '%-7s %-8s %-10s %-10s %-10s %-10s %-10s %-10s %-11s %-10s %-10s\n' "$n" "${size}MB" "${pc}s" "${pp}s" "${ls}s" "${pl}s" "${pna}s" "${pl2}s" "${c2p}s" "${pw}s" "${jl}s"
 done < "$summary"
 echo
 echo "ratios (medians of $reps runs; plan_warm: the median of $reps JVMs' medians of $warm_iterations warm plans each):"
-while read -r n size pc pp ls pl pl2 c2p pw jl; do
-  python3 - "$n" "$pc" "$pp" "$ls" "$pl" "$pl2" "$c2p" "$pw" "$jl" <<'PY'
+while read -r n size pc pp ls pl pna pl2 c2p pw jl; do
+  python3 - "$n" "$pc" "$pp" "$ls" "$pl" "$pna" "$pl2" "$c2p" "$pw" "$jl" <<'PY'
 import sys
-n, pc, pp, ls, pl, pl2, c2p, pw, jl = sys.argv[1], *map(float, sys.argv[2:])
+n, pc, pp, ls, pl, pna, pl2, c2p, pw, jl = sys.argv[1], *map(float, sys.argv[2:])
 print(f"  {n}: plan_cold / json_load {pl / jl:.2f}x (goal <= 2 at >= 5,000; under 2 s at 2,000: {pl:.2f} s)"
       f" | plan_warm / json_load {pw / jl:.2f}x (goal <= 1)"
       f" | dbt_ls_warm / plan_cold {ls / pl:.1f}x (goal >= 20)"
       f" | parse_cold / parse_partial {pc / pp:.2f}x"
+      f" | plan_noaot / plan_cold {pna / pl:.2f}x"
       f" | plan_c2 / plan_cold {pl2 / pl:.2f}x"
       f" | commit_to_plan / (parse_cold + plan_cold) {c2p / (pc + pl):.2f}")
 PY

@@ -109,7 +109,7 @@ final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // The table and kubectl tell the story; the libraries' info lines would drown it.
-    // Read by logback.xml when the first logger is made, which is after this.
+    // Read by LogConfigurator when the first logger is made, which is after this.
     System.setProperty("dbt-operator.log.sdk", "WARN");
     System.setProperty("dbt-operator.log.fabric8", "ERROR");
     System.setProperty("dbt-operator.log.local", "WARN");

@@ -96,14 +96,15 @@ public final class Main {
   }
 
   /**
-   * logback.xml picks its appender by this name: any other value would leave the process without
-   * logs, after logback printed its own complaint.
+   * {@link LogConfigurator} writes JSON for {@code json} and text for anything else: a misspelt
+   * format is refused rather than silently logged as text.
    */
   static Optional<String> logFormatProblem(
       java.util.Properties properties, java.util.Map<String, String> environment) {
-    String property = properties.getProperty("dbt-operator.log.format");
-    String name = property != null ? "-Ddbt-operator.log.format" : "DBT_OPERATOR_LOG_FORMAT";
-    String format = property != null ? property : environment.get("DBT_OPERATOR_LOG_FORMAT");
+    String property = properties.getProperty(LogConfigurator.FORMAT_PROPERTY);
+    String name =
+        property != null ? "-D" + LogConfigurator.FORMAT_PROPERTY : LogConfigurator.FORMAT_VARIABLE;
+    String format = property != null ? property : environment.get(LogConfigurator.FORMAT_VARIABLE);
     if (format == null || format.equals("text") || format.equals("json")) {
       return Optional.empty();
     }

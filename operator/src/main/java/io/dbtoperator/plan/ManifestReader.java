@@ -1,10 +1,10 @@
 package io.dbtoperator.plan;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,7 +31,9 @@ public final class ManifestReader {
   // Longer than any warehouse's limit; longer names are refused without being echoed whole.
   private static final int MAX_SCHEMA_LENGTH = 255;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Streaming only: an ObjectMapper, which the reader never needs, took a cold plan's reading
+  // thread tens of milliseconds to build (docs/benchmarks.md, "Third round").
+  private static final JsonFactory JSON = new JsonFactory();
   private static final Set<String> KEPT_RESOURCE_TYPES =
       Set.of("model", "seed", "snapshot", "test");
 
@@ -52,7 +54,7 @@ public final class ManifestReader {
    * @param source file name or description used in error messages
    */
   public static Manifest read(InputStream in, String source) {
-    try (JsonParser parser = MAPPER.createParser(in)) {
+    try (JsonParser parser = JSON.createParser(in)) {
       return new Reading(parser, source).manifest();
     } catch (JsonProcessingException e) {
       throw invalidJson(source, e);
@@ -94,7 +96,7 @@ public final class ManifestReader {
       this.parser = parser;
       this.source = source;
       this.tokens = new ManifestTokens(parser);
-      this.configs = new ManifestConfig(parser, MAPPER.getFactory());
+      this.configs = new ManifestConfig(parser, JSON);
     }
 
     Manifest manifest() throws IOException {

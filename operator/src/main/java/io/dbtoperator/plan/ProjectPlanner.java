@@ -5,6 +5,7 @@ import io.dbtoperator.git.SourceRepository;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Plans a project held in a repository: resolves the revisions, reads each commit's dbt_project.yml
@@ -30,6 +31,20 @@ public final class ProjectPlanner {
       Manifest fromManifest,
       Manifest toManifest,
       OperatorConfig configOverride) {
+    return plan(fromRevision, toRevision, () -> fromManifest, () -> toManifest, configOverride);
+  }
+
+  /**
+   * As {@link #plan(String, String, Manifest, Manifest, OperatorConfig)}, asking for the manifests
+   * only once the commits are resolved, read and diffed: a caller that parses them in the
+   * background overlaps the parse with the repository's work.
+   */
+  public Plan plan(
+      String fromRevision,
+      String toRevision,
+      Supplier<Manifest> fromManifest,
+      Supplier<Manifest> toManifest,
+      OperatorConfig configOverride) {
     String to = repository.resolve(toRevision);
     String from = fromRevision == null ? null : repository.resolve(fromRevision);
     ProjectLayout layout = layout(to);
@@ -45,8 +60,8 @@ public final class ProjectPlanner {
                 from,
                 to,
                 changed,
-                fromManifest,
-                toManifest,
+                fromManifest.get(),
+                toManifest.get(),
                 fromConfig,
                 toConfig,
                 layout,

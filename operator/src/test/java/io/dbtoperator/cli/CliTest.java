@@ -79,7 +79,7 @@ class CliTest {
     java.util.Properties property = new java.util.Properties();
     property.setProperty("dbt-operator.log.format", "JSON");
     assertThat(Main.logFormatProblem(property, java.util.Map.of("DBT_OPERATOR_LOG_FORMAT", "text")))
-        .as("the system property wins, as in logback.xml")
+        .as("the system property wins, as LogConfigurator reads them")
         .contains("-Ddbt-operator.log.format: expected text or json, got \"JSON\"");
   }
 

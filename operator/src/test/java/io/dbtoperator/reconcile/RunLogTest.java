@@ -3,10 +3,10 @@ package io.dbtoperator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.ContextInitializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbtoperator.cli.LogConfigurator;
 import io.dbtoperator.state.RunCounts;
 import io.dbtoperator.state.RunRecord;
 import io.dbtoperator.state.RunStatus;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** The operator's logback.xml in JSON: one object per line, the run's context as fields. */
+/** The operator's logging in JSON: one object per line, the run's context as fields. */
 class RunLogTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,7 +71,7 @@ class RunLogTest {
         .isEqualTo(JSON.readTree("{\"namespace\":\"data\",\"project\":\"shop\"}"));
   }
 
-  /** What {@code logging} writes to stderr with the operator's logback.xml in JSON mode. */
+  /** What {@code logging} writes to stderr with the operator's logging set up for JSON. */
   private static List<JsonNode> jsonLines(Runnable logging) throws Exception {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     PrintStream saved = System.err;
@@ -81,9 +81,9 @@ class RunLogTest {
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       context.reset();
       context.putProperty("dbt-operator.log.format", "json");
-      JoranConfigurator configurator = new JoranConfigurator();
+      LogConfigurator configurator = new LogConfigurator();
       configurator.setContext(context);
-      configurator.doConfigure(RunLogTest.class.getResource("/logback.xml"));
+      configurator.configure(context);
       logging.run();
     } finally {
       context.reset();
