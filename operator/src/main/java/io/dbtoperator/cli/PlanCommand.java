@@ -1,6 +1,7 @@
 package io.dbtoperator.cli;
 
 import io.dbtoperator.git.SourceRepository;
+import io.dbtoperator.plan.Futures;
 import io.dbtoperator.plan.Manifest;
 import io.dbtoperator.plan.ManifestReader;
 import io.dbtoperator.plan.OperatorConfig;
@@ -13,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,7 +74,8 @@ final class PlanCommand implements Callable<Integer> {
     try (SourceRepository repository = ProjectOptions.openRepository(repo, "--repo")) {
       plan =
           new ProjectPlanner(repository, projectDir)
-              .plan(from, to, () -> joined(fromRead), () -> joined(toRead), override);
+              .plan(
+                  from, to, () -> Futures.joined(fromRead), () -> Futures.joined(toRead), override);
     }
     if (output == Output.json) {
       spec.commandLine().getOut().println(PlanRenderer.json(plan));
@@ -109,18 +110,6 @@ final class PlanCommand implements Callable<Integer> {
     // A failed plan exits without waiting for the other manifest.
     reader.setDaemon(true);
     reader.start();
-  }
-
-  /** The manifest read in the background, or the reader's own error, not a wrapper of it. */
-  private static Manifest joined(CompletableFuture<Manifest> read) {
-    try {
-      return read.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      throw e;
-    }
   }
 
   static OperatorConfig readConfig(Path file) {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Turns two commits of a dbt project into a plan: which schemas to deploy, with which models, and
@@ -28,10 +29,16 @@ public final class ChangePlanner {
     ManifestCommitCheck.verify(in.fromManifest(), in.fromCommit(), in);
     ManifestCommitCheck.verify(in.toManifest(), in.toCommit(), in);
 
+    // The live graph is built beside the desired one: on large projects the two builds are most of
+    // the planning after the manifests are read (docs/benchmarks.md, "Third round").
+    CompletableFuture<SchemaGraph> fromBuild =
+        in.fromManifest() == null
+            ? CompletableFuture.completedFuture(null)
+            : CompletableFuture.supplyAsync(
+                () -> SchemaGraph.build(in.fromManifest(), in.fromConfig()));
     SchemaGraph toGraph =
         in.toManifest() == null ? null : SchemaGraph.build(in.toManifest(), in.toConfig());
-    SchemaGraph fromGraph =
-        in.fromManifest() == null ? null : SchemaGraph.build(in.fromManifest(), in.fromConfig());
+    SchemaGraph fromGraph = Futures.joined(fromBuild);
     SchemaGraph graph = toGraph != null ? toGraph : fromGraph;
     if (graph == null) {
       throw new PlanException(

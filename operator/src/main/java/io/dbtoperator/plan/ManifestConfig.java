@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,7 +35,10 @@ final class ManifestConfig {
   private static final Set<String> LABEL_KEYS = Set.of("tags", "group");
 
   private final JsonParser parser;
-  private final StringWriter rendered = new StringWriter();
+  private final JsonFactory factory;
+  private final byte[] document;
+  private final Map<String, Read> readByBytes = new HashMap<>();
+  private final TextWriter rendered = new TextWriter();
   private final JsonGenerator json;
   private final Map<String, String> sharedValues = new HashMap<>();
   // The configs read so far, by their rendering: nodes of a folder mostly have the same config.
@@ -46,7 +50,17 @@ final class ManifestConfig {
   private final List<Key> keys = new ArrayList<>();
 
   ManifestConfig(JsonParser parser, JsonFactory factory) throws IOException {
+    this(parser, factory, null);
+  }
+
+  /**
+   * @param document the bytes the parser reads, when it reads bytes held in memory: a config
+   *     written exactly as one read before is then taken from its bytes, without rendering it again
+   */
+  ManifestConfig(JsonParser parser, JsonFactory factory, byte[] document) throws IOException {
     this.parser = parser;
+    this.factory = factory;
+    this.document = document;
     this.json = factory.createGenerator(rendered);
     // Each value is rendered on its own, as a root value: no separator between them.
     json.setRootValueSeparator(null);
@@ -58,7 +72,30 @@ final class ManifestConfig {
       parser.skipChildren();
       return Read.NONE;
     }
-    StringBuffer text = rendered.getBuffer();
+    if (document == null) {
+      return render(parser);
+    }
+    // Most nodes repeat their folder's config byte for byte: skipping it and looking its bytes up
+    // costs a fraction of rendering it (docs/benchmarks.md, "Third round").
+    int start = (int) parser.currentTokenLocation().getByteOffset();
+    parser.skipChildren();
+    int end = (int) parser.currentTokenLocation().getByteOffset() + 1;
+    // One char per byte: equal keys, equal bytes. A String hashes faster than a ByteBuffer.
+    String bytes = new String(document, start, end - start, StandardCharsets.ISO_8859_1);
+    Read read = readByBytes.get(bytes);
+    if (read == null) {
+      try (JsonParser config = factory.createParser(document, start, end - start)) {
+        config.nextToken();
+        read = render(config);
+      }
+      readByBytes.put(bytes, read);
+    }
+    return read;
+  }
+
+  /** Renders the config object the parser is at, and shares what equals a config read before. */
+  private Read render(JsonParser parser) throws IOException {
+    StringBuilder text = rendered.text;
     text.setLength(0);
     keys.clear();
     String materialized = null;
@@ -73,7 +110,7 @@ final class ManifestConfig {
       // Length-prefixed, so that no key or value can make two configs read alike.
       text.append(key.length()).append(':').append(key);
       int valueStart = text.length();
-      vars = vars.and(copy());
+      vars = vars.and(copy(parser));
       json.flush();
       if (LABEL_KEYS.contains(key)) {
         text.setLength(keyStart);
@@ -96,7 +133,7 @@ final class ManifestConfig {
   }
 
   /** Renders the current value into the generator; returns the var() calls of its strings. */
-  private VarUse copy() throws IOException {
+  private VarUse copy(JsonParser parser) throws IOException {
     VarUse vars = VarUse.NONE;
     switch (parser.currentToken()) {
       case START_OBJECT -> {
@@ -104,14 +141,14 @@ final class ManifestConfig {
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           json.writeFieldName(parser.currentName());
           parser.nextToken();
-          vars = vars.and(copy());
+          vars = vars.and(copy(parser));
         }
         json.writeEndObject();
       }
       case START_ARRAY -> {
         json.writeStartArray();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
-          vars = vars.and(copy());
+          vars = vars.and(copy(parser));
         }
         json.writeEndArray();
       }
@@ -123,5 +160,31 @@ final class ManifestConfig {
       default -> json.copyCurrentEvent(parser);
     }
     return vars;
+  }
+
+  /** A StringWriter without the locks: its StringBuffer synchronizes every append. */
+  private static final class TextWriter extends Writer {
+    private final StringBuilder text = new StringBuilder();
+
+    @Override
+    public void write(char[] chars, int offset, int length) {
+      text.append(chars, offset, length);
+    }
+
+    @Override
+    public void write(String string, int offset, int length) {
+      text.append(string, offset, offset + length);
+    }
+
+    @Override
+    public void write(int character) {
+      text.append((char) character);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 }

@@ -41,8 +41,8 @@ public final class ManifestReader {
 
   public static Manifest read(Path file) {
     String source = file.toString();
-    try (InputStream in = Files.newInputStream(file)) {
-      return read(in, source);
+    try {
+      return read(Files.readAllBytes(file), source);
     } catch (NoSuchFileException e) {
       throw new PlanException("manifest " + source + ": file not found");
     } catch (IOException e) {
@@ -54,8 +54,20 @@ public final class ManifestReader {
    * @param source file name or description used in error messages
    */
   public static Manifest read(InputStream in, String source) {
-    try (JsonParser parser = JSON.createParser(in)) {
-      return new Reading(parser, source).manifest();
+    try {
+      return read(in.readAllBytes(), source);
+    } catch (IOException e) {
+      throw new PlanException("manifest " + source + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The whole document in memory, for a moment, as large as the file: the configs of its nodes are
+   * then shared by their bytes (ManifestConfig).
+   */
+  private static Manifest read(byte[] document, String source) {
+    try (JsonParser parser = JSON.createParser(document)) {
+      return new Reading(parser, source, document).manifest();
     } catch (JsonProcessingException e) {
       throw invalidJson(source, e);
     } catch (IOException e) {
@@ -92,11 +104,11 @@ public final class ManifestReader {
     private final Map<String, ManifestHook> hooks = new LinkedHashMap<>();
     private final Map<String, VarUse> varUses = new LinkedHashMap<>();
 
-    Reading(JsonParser parser, String source) throws IOException {
+    Reading(JsonParser parser, String source, byte[] document) throws IOException {
       this.parser = parser;
       this.source = source;
       this.tokens = new ManifestTokens(parser);
-      this.configs = new ManifestConfig(parser, JSON);
+      this.configs = new ManifestConfig(parser, JSON, document);
     }
 
     Manifest manifest() throws IOException {

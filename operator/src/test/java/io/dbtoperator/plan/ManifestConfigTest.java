@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -103,6 +104,25 @@ class ManifestConfigTest {
       assertThat(twoKeys).containsOnly(Map.entry("a", "\"x\""), Map.entry("b", "1"));
       assertThat(quoteInValue).containsOnly(Map.entry("a", "\"x\\\"1:b\""), Map.entry("b", "1"));
       assertThat(oddKey).containsOnly(Map.entry("a", "\"x\""), Map.entry("1:b", "1"));
+    }
+  }
+
+  @Test
+  void aConfigWrittenAsOneBeforeIsTakenFromItsBytesAndReadsTheSame() throws Exception {
+    String sameBytes = "[" + CONFIG + ", " + CONFIG + ", " + CONFIG.replace(", ", ",") + "]";
+    byte[] document = sameBytes.getBytes(StandardCharsets.UTF_8);
+    try (JsonParser parser = MAPPER.getFactory().createParser(document)) {
+      parser.nextToken();
+      ManifestConfig configs = new ManifestConfig(parser, MAPPER.getFactory(), document);
+      ManifestConfig.Read first = configs.read(parser.nextToken());
+      ManifestConfig.Read again = configs.read(parser.nextToken());
+      ManifestConfig.Read otherSpacing = configs.read(parser.nextToken());
+
+      assertThat(first).isEqualTo(read(CONFIG));
+      assertThat(again).as("the same bytes: the same read").isSameAs(first);
+      assertThat(otherSpacing).isNotSameAs(first).isEqualTo(first);
+      assertThat(otherSpacing.buildConfig()).isSameAs(first.buildConfig());
+      assertThat(parser.nextToken()).isEqualTo(JsonToken.END_ARRAY);
     }
   }
 
