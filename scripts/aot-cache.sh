@@ -2,9 +2,10 @@
 # Builds the CLI's AOT cache (JEP 483, 514 and 515: classes loaded and linked ahead of time, with
 # the profiles of their methods) beside the jar: operator/target/dbt-operator.aot, and
 # dbt-operator.aot.java, the java that made it and the only one that can use it.
-# scripts/dbt-operator uses it while it is newer than the jar. It needs Java 25 or newer: $AOT_JAVA,
-# else $JAVA_HOME's, java on the PATH, or the newest under /usr/lib/jvm. Without one it says so
-# and exits 0: the CLI runs as before. The training run is io.dbtoperator.cli.AotTraining.
+# scripts/dbt-operator uses it while it is newer than the jar and that java is there. It needs
+# Java 25 or newer: $AOT_JAVA, else $JAVA_HOME's, java on the PATH, or the newest under
+# /usr/lib/jvm. Without one it says so and exits 0: the CLI runs as before. The training run is
+# io.dbtoperator.cli.AotTraining.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 jar=${DBT_OPERATOR_JAR:-$here/../operator/target/dbt-operator.jar}
