@@ -52,10 +52,11 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbt-operator-aot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 rm -f "$cache" "$cache.java"
-# The same JIT option as scripts/dbt-operator's short commands: a cache is used only with the
-# options it was made with. The log goes to a file: the JVM writes it on stdout.
-# options it was made with. The JVM reports the cache's making on stdout: kept for a failure.
-if ! "$java_bin" -XX:TieredStopAtLevel=1 -XX:AOTCacheOutput="$cache" -cp "$jar" \
+# The options of scripts/dbt-operator's short commands: a cache is used only with the options it
+# was made with. The JVM reports the cache's making on stdout: kept for a failure.
+# shellcheck source=scripts/cli-jvm-options.sh
+. "$here/cli-jvm-options.sh"
+if ! "$java_bin" "${cli_jvm_options[@]}" -XX:AOTCacheOutput="$cache" -cp "$jar" \
   io.dbtoperator.cli.AotTraining "$work" > "$work/training.log" 2>&1 || [ ! -f "$cache" ]; then
   echo "aot-cache: the training run with $java_bin made no cache; what it printed:" >&2
   cat "$work/training.log" >&2

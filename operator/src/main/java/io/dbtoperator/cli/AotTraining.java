@@ -45,6 +45,8 @@ public final class AotTraining {
       // The second commit changes one model in every other schema.
       writeModels(repo, CHANGE);
       second = commit(git, "two");
+      // A clone's objects are in a pack, and so the plan's git reads are trained on one.
+      git.gc().call();
     }
     Path fromManifest = work.resolve("from.json");
     Path toManifest = work.resolve("to.json");
@@ -201,7 +203,10 @@ public final class AotTraining {
     json.writeObjectFieldStart("meta");
     json.writeEndObject();
     json.writeStringField("on_schema_change", "ignore");
+    // Numbers, as dbt writes them (dbt 1.9's microbatch lookback is in every config).
+    json.writeNumberField("lookback", 1);
     json.writeEndObject();
+    json.writeNumberField("created_at", 1764412345.123456);
     json.writeStringField("raw_code", sql);
     json.writeObjectFieldStart("depends_on");
     json.writeArrayFieldStart("macros");

@@ -76,7 +76,28 @@ class AotCacheIT {
     assertThat(JSON.readTree(launched.out()).get("summary").asText()).contains("deploy");
     if (Files.exists(cache)) {
       assertThat(loadedFromCache(classes, "io.dbtoperator.cli.PlanCommand")).isTrue();
+      // picocli is compiled from its sources for Java 17: its own jar's classes can't be cached.
+      assertThat(loadedFromCache(classes, "picocli.CommandLine")).isTrue();
     }
+  }
+
+  @Test
+  void aPlanRunsNoGitProcess() throws Exception {
+    // A git first on the PATH that records each call and fails: JGit asks git where its system
+    // config is unless it is told (JGitRepository), two processes in a cold plan.
+    Path bin = Files.createDirectories(dir.resolve("recording-git"));
+    Path calls = dir.resolve("git-calls.log");
+    Path git = bin.resolve("git");
+    Files.writeString(git, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\nexit 1\n");
+    git.toFile().setExecutable(true);
+
+    Result launched =
+        run(
+            concat(List.of(root.resolve("scripts/dbt-operator").toString()), plan()),
+            Map.of("PATH", bin + ":" + System.getenv("PATH")));
+
+    assertThat(launched.exit()).as(launched.err()).isEqualTo(Main.CHANGES);
+    assertThat(calls).doesNotExist();
   }
 
   @Test
