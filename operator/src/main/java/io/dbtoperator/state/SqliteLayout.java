@@ -1,10 +1,13 @@
 package io.dbtoperator.state;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -159,6 +162,20 @@ final class SqliteLayout {
       if (stored == null) {
         statement.execute("INSERT INTO schema_version (id, version) VALUES (1, " + VERSION + ")");
       }
+    }
+  }
+
+  /** An instant column (epoch milliseconds), or null. */
+  static Instant instant(ResultSet rs, int column) throws SQLException {
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+  }
+
+  static void setMillis(PreparedStatement ps, int index, Instant instant) throws SQLException {
+    if (instant == null) {
+      ps.setNull(index, Types.INTEGER);
+    } else {
+      ps.setLong(index, instant.toEpochMilli());
     }
   }
 }
