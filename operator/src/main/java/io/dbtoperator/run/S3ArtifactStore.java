@@ -4,9 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,36 +14,18 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -111,6 +91,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   private final SdkAsyncHttpClient http;
   private final S3AsyncClient uploads;
   private final S3AsyncClient client;
+  private final S3Failures failures;
 
   public S3ArtifactStore(Settings settings) {
     this.settings = settings;
@@ -128,89 +109,14 @@ public final class S3ArtifactStore implements ArtifactStore {
             .writeTimeout(Duration.ofSeconds(60))
             .maxConcurrency(16)
             .build();
-    this.uploads = buildClient(settings, http, true);
-    this.client = buildClient(settings, http, false);
-  }
-
-  /**
-   * Builds a client on {@code http}, which it does not close. Uploads need {@code multipart}; every
-   * other call uses a client without it, because the multipart client reads an object that was
-   * uploaded in parts with one GET per part, which S3-compatible servers often refuse (S3Proxy:
-   * "Reading one part of a multipart object is not supported") and which gains nothing for a stream
-   * read front to back.
-   */
-  static S3AsyncClient buildClient(Settings settings, SdkAsyncHttpClient http, boolean multipart) {
-    S3AsyncClientBuilder builder =
-        S3AsyncClient.builder()
-            .httpClient(http)
-            .region(Region.of(settings.region()))
-            .forcePathStyle(settings.pathStyle())
-            .credentialsProvider(credentialsProvider(settings.credentials()))
-            // Since SDK 2.30 the client adds CRC checksums to every upload and validates them on
-            // every download by default; many S3-compatible servers reject or lack those headers.
-            // WHEN_REQUIRED keeps checksums to the operations S3 itself requires them for, and
-            // the MD5 plugin sends those (DeleteObjects) as Content-MD5, which such servers know.
-            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-            .addPlugin(LegacyMd5Plugin.create())
-            .overrideConfiguration(
-                override ->
-                    override.retryStrategy(
-                        AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                            .maxAttempts(MAX_ATTEMPTS)
-                            .build()));
-    if (multipart) {
-      builder
-          .multipartEnabled(true)
-          .multipartConfiguration(
-              config ->
-                  config
-                      .thresholdInBytes(MULTIPART_THRESHOLD_BYTES)
-                      .minimumPartSizeInBytes(PART_SIZE_BYTES));
-    }
-    if (settings.endpoint() != null) {
-      builder.endpointOverride(settings.endpoint());
-      builder.overrideConfiguration(
-          override -> override.addExecutionInterceptor(new WithoutMultipartObjectSize()));
-    }
-    return builder.build();
+    this.uploads = S3Clients.build(settings, http, true);
+    this.client = S3Clients.build(settings, http, false);
+    this.failures = new S3Failures(settings, toString());
   }
 
   /** The client of every call but uploads, for tests to look at the bucket. */
   S3AsyncClient client() {
     return client;
-  }
-
-  /**
-   * Leaves out the x-amz-mp-object-size header the SDK's multipart upload adds to
-   * CompleteMultipartUpload: AWS uses it as an extra size check, but S3-compatible servers that
-   * refuse headers they don't know (S3Proxy answers 501 NotImplemented) would fail every large
-   * upload. Only installed for an endpoint other than AWS.
-   */
-  private static final class WithoutMultipartObjectSize implements ExecutionInterceptor {
-    @Override
-    public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
-      if (context.request() instanceof CompleteMultipartUploadRequest complete
-          && complete.mpuObjectSize() != null) {
-        return complete.toBuilder().mpuObjectSize(null).build();
-      }
-      return context.request();
-    }
-  }
-
-  private static AwsCredentialsProvider credentialsProvider(StaticCredentials credentials) {
-    if (credentials == null) {
-      return DefaultCredentialsProvider.builder().build();
-    }
-    if (credentials.sessionToken() != null) {
-      return StaticCredentialsProvider.create(
-          AwsSessionCredentials.create(
-              credentials.accessKeyId(),
-              credentials.secretAccessKey(),
-              credentials.sessionToken()));
-    }
-    return StaticCredentialsProvider.create(
-        AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey()));
   }
 
   public Settings settings() {
@@ -331,7 +237,7 @@ public final class S3ArtifactStore implements ArtifactStore {
               AsyncRequestBody.fromFile(file))
           .join();
     } catch (CompletionException | SdkClientException | S3Exception e) {
-      throw failure("upload of " + file + " to " + uri(key), e);
+      throw failures.of("upload of " + file + " to " + uri(key), e);
     }
   }
 
@@ -345,10 +251,10 @@ public final class S3ArtifactStore implements ArtifactStore {
               .join();
       return Optional.of(body);
     } catch (CompletionException | SdkClientException | S3Exception e) {
-      if (unwrap(e) instanceof NoSuchKeyException) {
+      if (S3Failures.unwrap(e) instanceof NoSuchKeyException) {
         return Optional.empty();
       }
-      throw failure("read of " + uri(key), e);
+      throw failures.of("read of " + uri(key), e);
     }
   }
 
@@ -371,7 +277,7 @@ public final class S3ArtifactStore implements ArtifactStore {
         continuation = page.isTruncated() ? page.nextContinuationToken() : null;
       } while (continuation != null);
     } catch (CompletionException | SdkClientException | S3Exception e) {
-      throw failure("listing of " + uri(keyPrefix), e);
+      throw failures.of("listing of " + uri(keyPrefix), e);
     }
     return keys;
   }
@@ -393,7 +299,7 @@ public final class S3ArtifactStore implements ArtifactStore {
                             .delete(delete -> delete.objects(batch).quiet(true)))
                 .join();
       } catch (CompletionException | SdkClientException | S3Exception e) {
-        throw failure("delete of " + batch.size() + " objects under " + uri(""), e);
+        throw failures.of("delete of " + batch.size() + " objects under " + uri(""), e);
       }
       if (!response.errors().isEmpty()) {
         var first = response.errors().get(0);
@@ -423,97 +329,5 @@ public final class S3ArtifactStore implements ArtifactStore {
       return "text/plain; charset=utf-8";
     }
     return "application/octet-stream";
-  }
-
-  private static Throwable unwrap(Throwable thrown) {
-    Throwable cause = thrown;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
-
-  private ArtifactStoreException failure(String operation, Throwable thrown) {
-    Throwable cause = unwrap(thrown);
-    String prefix = "artifact store " + this + ": " + operation + " failed: ";
-    if (cause instanceof NoSuchBucketException
-        || (cause instanceof S3Exception s3 && "NoSuchBucket".equals(errorCode(s3)))) {
-      return new ArtifactStoreException(
-          prefix + "bucket \"" + settings.bucket() + "\" does not exist at " + endpoint(), cause);
-    }
-    if (cause instanceof S3Exception s3 && s3.statusCode() == 403) {
-      return new ArtifactStoreException(prefix + refusal(errorCode(s3)), cause);
-    }
-    if (cause instanceof S3Exception s3) {
-      return new ArtifactStoreException(
-          prefix + errorCode(s3) + " (HTTP " + s3.statusCode() + "): " + serverMessage(s3), cause);
-    }
-    Throwable unreachable = connectFailure(cause);
-    if (unreachable != null) {
-      return new ArtifactStoreException(
-          prefix
-              + "cannot reach "
-              + endpoint()
-              + " after "
-              + MAX_ATTEMPTS
-              + " attempts: "
-              + unreachable.getMessage(),
-          cause);
-    }
-    return new ArtifactStoreException(prefix + cause.getMessage(), cause);
-  }
-
-  private String refusal(String code) {
-    StaticCredentials credentials = settings.credentials();
-    String accessKeyId =
-        credentials == null
-            ? "the access key id of the default AWS credentials chain"
-            : "the access key id from " + credentials.accessKeyIdSource();
-    return switch (code) {
-      case "InvalidAccessKeyId" -> accessKeyId + " is not known to " + endpoint();
-      case "SignatureDoesNotMatch" ->
-          "the signature was refused: the secret access key "
-              + (credentials == null
-                  ? "of the default AWS credentials chain"
-                  : "from " + credentials.secretAccessKeySource())
-              + " does not belong to "
-              + accessKeyId;
-      default -> "access denied (" + code + ") to " + accessKeyId;
-    };
-  }
-
-  private String endpoint() {
-    return settings.endpoint() != null
-        ? settings.endpoint().toString()
-        : "AWS S3 in region " + settings.region();
-  }
-
-  private static String errorCode(S3Exception e) {
-    return e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null
-        ? e.awsErrorDetails().errorCode()
-        : "HTTP " + e.statusCode();
-  }
-
-  private static String serverMessage(S3Exception e) {
-    return e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
-        ? e.awsErrorDetails().errorMessage()
-        : e.getMessage();
-  }
-
-  /**
-   * The connection failure behind an error, if any. A connection the client's pool could not get in
-   * time counts: on a loaded machine a refused connection showed up as that timeout, and the SDK's
-   * message for it is paragraphs of advice that do not name the endpoint.
-   */
-  private static Throwable connectFailure(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException
-          || t instanceof UnknownHostException
-          || t instanceof java.util.concurrent.TimeoutException) {
-        return t;
-      }
-    }
-    return null;
   }
 }
