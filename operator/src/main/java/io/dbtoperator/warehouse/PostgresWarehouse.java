@@ -22,11 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The warehouse on PostgreSQL. Schema names are used as dbt-postgres uses them: quoted, case kept.
- * Role names are folded to lowercase, as Postgres folds the unquoted names users write.
- *
- * <p>Postgres binds views to the objects they read, not to their names. That keeps views inside a
- * swapped schema correct, but leaves views in other schemas reading the old version; {@link
- * PostgresSwap} therefore re-creates those views from their own definition in the same transaction.
+ * Role names are folded to lowercase, as Postgres folds the unquoted names users write. The swap,
+ * and why it re-creates views in other schemas, is {@link PostgresSwap}.
  */
 public final class PostgresWarehouse implements Warehouse {
 
